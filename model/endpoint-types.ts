@@ -1,0 +1,73 @@
+// The contract between the failover endpoint machine and the runtime that drives it. The machine
+// is pure: timers, sockets and the lease store live outside it, turn what happens into the events
+// below, and carry out the effects the machine emits.
+
+import type { FailoverStateName } from '../src/wire/codes.js';
+
+export type Role = 'primary' | 'secondary';
+
+/** How a state lets this server answer DHCP clients (draft-12 section 9, E-14). */
+export type ClientService = 'none' | 'renew-only' | 'balanced' | 'all';
+
+/** What a failover endpoint state permits; read by the runtime from the state's `meta`. */
+export interface StatePermissions {
+  clientService: ClientService;
+  /** Whether new leases may be allocated and from which addresses (own pool, or all after MCLT). */
+  allocateFrom: 'none' | 'own-pool' | 'own-pool-then-all-after-mclt';
+  /** Whether this server sends BNDUPDs for its own changes while connected. */
+  sendsUpdates: boolean;
+  /** The endpoint is operating: communications may be "ok" in this state. */
+  communicatesWithPartner: boolean;
+}
+
+export interface EndpointInput {
+  role: Role;
+  /** State recorded in stable storage before this start; undefined on a first start (FO-9.3.2-a). */
+  previousState: FailoverStateName | undefined;
+  /** Last time this server was known to be operating, seconds since 1970 (FO-9.3.2-f). */
+  lastOperatingTime: number;
+  /** This endpoint has completed a sync with its partner at some time (FO-9.6.2-b). */
+  hasSyncedBefore: boolean;
+  /** Stable storage is known lost: RECOVER must use UPDREQALL (FO-9.5.2-b). */
+  storageLost: boolean;
+}
+
+/** A STATE message from the partner, with its time fields already corrected for clock skew. */
+export interface PartnerStateEvent {
+  type: 'PARTNER_STATE';
+  state: FailoverStateName;
+  /** S bit of server-flags: the partner is in STARTUP and `state` is its previous state. */
+  startup: boolean;
+  startTimeOfState: number;
+  /** The partner has a record of talking to this server before (drives UPDREQ vs UPDREQALL). */
+  partnerHasHistory: boolean;
+}
+
+export type EndpointEvent =
+  | PartnerStateEvent
+  | { type: 'COMMUNICATIONS_FAILED' }
+  /** The STARTUP period ran out (FO-9.3.2-g). */
+  | { type: 'STARTUP_EXPIRED' }
+  /** UPDDONE arrived for this endpoint's UPDREQ or UPDREQALL (FO-9.5.2-c, FO-9.10.3-b). */
+  | { type: 'UPDDONE' }
+  /** The RECOVER-WAIT timer ran out: MCLT after the failure or start time (FO-9.6.2-a). */
+  | { type: 'MCLT_EXPIRED' }
+  /** Optional automatic partner-down timer of COMMUNICATIONS-INTERRUPTED (FO-10-a). */
+  | { type: 'SAFE_PERIOD_EXPIRED' }
+  /** Operator command; `since` is when the partner is known to have gone down (FO-9.8.4-a). */
+  | { type: 'PARTNER_DOWN'; since?: number }
+  | { type: 'PAUSE' }
+  | { type: 'SHUTDOWN' };
+
+/** Effects the machine emits; the runtime subscribes with `actor.on(type, ...)`. */
+export type EndpointEmitted =
+  /** Send STATE with the current state (FO-9.2-a, FO-7.10-b). */
+  | { type: 'SEND_STATE' }
+  /** Ask the partner for the bindings this server has not acknowledged (FO-9.5.2-b). */
+  | { type: 'SEND_UPDREQ' }
+  /** Ask the partner for every binding (FO-9.5.2-b, storage lost or first contact). */
+  | { type: 'SEND_UPDREQALL' }
+  /** Start the RECOVER-WAIT timer; the runtime raises MCLT_EXPIRED at `expiresAt` (FO-9.6.2-a). */
+  | { type: 'START_RECOVER_WAIT_TIMER'; expiresAt: 'failure-time-plus-mclt' }
+  /** Send every binding change not yet acknowledged (NORMAL entry, FO-9.8.1-a). */
+  | { type: 'SEND_PENDING_UPDATES' };

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Entry point of the `dhcpf` command: one subcommand per module in this folder.
+
+import { Command } from 'commander';
+import { registerDecodeCommand } from './decode.js';
+import { registerServeCommand } from './serve.js';
+import { registerDemoCommand } from './demo.js';
+import { registerLeasesCommand } from './leases.js';
+
+const program = new Command();
+program
+  .name('dhcpf')
+  .description('DHCP failover peer (draft-ietf-dhc-failover-12, with the MS-DHCPF profile)');
+
+registerDemoCommand(program);
+registerServeCommand(program);
+registerDecodeCommand(program);
+registerLeasesCommand(program);
+
+await program.parseAsync(process.argv);

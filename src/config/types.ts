@@ -1,0 +1,49 @@
+// The configuration of one failover relationship, as `dhcpf serve --config FILE` reads it (JSON).
+
+import type { WireProfile } from '../wire/types.js';
+import type { Role } from '../../model/endpoint-types.js';
+
+export interface Endpoint {
+  /** IPv4 address, dotted quad. */
+  address: string;
+  /** TCP port; 647 by default (FO-8.2-a). */
+  port: number;
+}
+
+export interface AddressRange {
+  /** First address of the range, dotted quad. */
+  start: string;
+  /** Last address of the range, inclusive. */
+  end: string;
+}
+
+export interface RelationshipConfig {
+  /** relationship-name sent in CONNECT and CONNECTACK (FO-5.1.1-b). */
+  name: string;
+  role: Role;
+  profile: WireProfile;
+  /** Address this server listens on (secondary) or connects from (primary). */
+  local: Endpoint;
+  /** The partner's address and port. */
+  peer: Endpoint;
+  /** Maximum client lead time, seconds; the primary sends it, the secondary adopts it (FO-7.8.2-h). */
+  mclt: number;
+  /** BNDUPDs this server accepts unacknowledged (max-unacked-bndupd, FO-7.8.1-c). */
+  maxUnackedUpdates: number;
+  /** Binding update transactions per BNDUPD sent; 1 is what ISC dhcpd sends (ISC-10). */
+  updatesPerMessage: number;
+  /** receive-timer: seconds of silence after which communications are not ok (FO-7.9.1-h). */
+  receiveTimer: number;
+  /** Hash buckets 0..split-1 are served by the primary (ISC `split`, ISC-6); 0..256. */
+  split: number;
+  /** Largest accepted difference between the partner's clock and ours, seconds (FO-7.8.2-g). */
+  maxClockSkew: number;
+  /** Seconds in STARTUP before falling back to the previous state (FO-9.3.2-d). */
+  startupSeconds: number;
+  /** Seconds between connection attempts (FO-8.2-b). */
+  connectRetrySeconds: number;
+  /** Addresses of this relationship's pools. */
+  pools: AddressRange[];
+  /** Path of the SQLite lease store. */
+  store: string;
+}

@@ -1,0 +1,73 @@
+// The durable lease store: one SQLite file per server. Every write method returns only after the
+// change is committed to disk, because a BNDACK may go out only after that (FO-5.2.1-f, FO-9.8.3-d).
+
+import type { FailoverStateName, BindingStatusName } from '../wire/codes.js';
+import type { HardwareAddress } from '../wire/types.js';
+
+/** One address's binding as this server stores it, with the failover bookkeeping of FO-7.1.5. */
+export interface StoredBinding {
+  /** IPv4 address, dotted quad; the key. */
+  address: string;
+  bindingStatus: BindingStatusName;
+  /** IP-flags (R = 0x1 reserved, B = 0x2 BOOTP). */
+  ipFlags: number;
+  clientIdentifier?: Uint8Array;
+  clientHardwareAddress?: HardwareAddress;
+  /** Expiry given to the client, seconds since 1970. */
+  leaseExpirationTime?: number;
+  /** When the address entered its current binding-status. */
+  startTimeOfState?: number;
+  clientLastTransactionTime?: number;
+  /** Latest potential-expiration-time sent to the partner, acknowledged or not (FO-7.1.1-g). */
+  sentPet?: number;
+  /** Latest potential-expiration-time the partner acknowledged (FO-7.2.2-a). */
+  ackedPet?: number;
+  /** Latest potential-expiration-time received from the partner in an accepted BNDUPD. */
+  receivedPet?: number;
+  /**
+   * The partner has not yet acknowledged this binding's latest change (FO-5.17-a). Set on every
+   * local change and by UPDREQALL, cleared by a BNDACK for the same `updateSeq`.
+   */
+  pendingUpdate: boolean;
+  /** Increases on every local change, so a late BNDACK for an older change clears nothing. */
+  updateSeq: number;
+  /** Options of the last update not modelled above (client-request-options, DDNS, ...) as TLV bytes. */
+  otherOptions?: Uint8Array;
+}
+
+/** Failover endpoint record of one relationship (FO-9.2-a, FO-9.2-e, FO-9.13.1-a, FO-9.14.1-a). */
+export interface EndpointRecord {
+  relationship: string;
+  state: FailoverStateName;
+  /** When `state` was entered, seconds since 1970. */
+  startTimeOfState: number;
+  /** The state to resume from after PAUSED or SHUTDOWN. */
+  previousState?: FailoverStateName;
+  /** MCLT adopted from the primary's CONNECT (FO-7.8.2-h), seconds. */
+  mclt?: number;
+  /** Last time this server was known to be operating, seconds since 1970. */
+  lastOperatingTime: number;
+  /** A sync with the partner has completed at some time (FO-9.6.2-b). */
+  hasSyncedBefore: boolean;
+}
+
+export interface LeaseStore {
+  /** Path of the SQLite file, or ':memory:'. */
+  readonly path: string;
+  getBinding(address: string): StoredBinding | undefined;
+  /** Writes all bindings in one transaction; durable when it returns. */
+  putBindings(bindings: readonly StoredBinding[]): void;
+  /** Every binding, ordered by address as a number. */
+  allBindings(): IterableIterator<StoredBinding>;
+  countBindings(): number;
+  /** Bindings with `pendingUpdate`, oldest change first, at most `limit`. */
+  pendingBindings(limit: number): StoredBinding[];
+  countPending(): number;
+  /** Clears `pendingUpdate` and records `ackedPet` if the binding is still at `updateSeq`. */
+  acknowledgeUpdate(address: string, updateSeq: number, ackedPet: number | undefined): void;
+  /** Marks every binding as not yet seen by the partner (UPDREQALL, FO-5.17-b). */
+  markAllPending(): void;
+  readEndpoint(relationship: string): EndpointRecord | undefined;
+  writeEndpoint(record: EndpointRecord): void;
+  close(): void;
+}
