@@ -55,7 +55,10 @@ export interface LeaseStore {
   /** Path of the SQLite file, or ':memory:'. */
   readonly path: string;
   getBinding(address: string): StoredBinding | undefined;
-  /** Writes all bindings in one transaction; durable when it returns. */
+  /**
+   * Writes all bindings in one transaction; durable when it returns. A binding whose `updateSeq` is
+   * lower than the stored one raises FO_ERR_STORE_UPDATE_SEQ_DECREASED and nothing is written.
+   */
   putBindings(bindings: readonly StoredBinding[]): void;
   /** Every binding, ordered by address as a number. */
   allBindings(): IterableIterator<StoredBinding>;
