@@ -20,6 +20,16 @@ export interface StatePermissions {
   communicatesWithPartner: boolean;
 }
 
+/**
+ * Policy for a STARTUP timer that runs out before any STATE arrived. `previous-state`, the
+ * default, resumes the previous state (FO-9.3.2-g). `keep-waiting` stays in STARTUP, the other
+ * FO-9.3.2-g choice. `partner-down` commissions a server whose partner does not exist yet
+ * (FO-9.3.2-b). `serve-without-history` is the Windows choice: COMMUNICATIONS-INTERRUPTED when no
+ * state was recorded, else the previous state (MSF-3.1.6.3-b, AMB-26).
+ */
+export type StartupExpiryPolicy =
+  'previous-state' | 'keep-waiting' | 'partner-down' | 'serve-without-history';
+
 export interface EndpointInput {
   role: Role;
   /** State recorded in stable storage before this start; undefined on a first start (FO-9.3.2-a). */
@@ -30,6 +40,8 @@ export interface EndpointInput {
   hasSyncedBefore: boolean;
   /** Stable storage is known lost: RECOVER must use UPDREQALL (FO-9.5.2-b). */
   storageLost: boolean;
+  /** Policy for STARTUP_EXPIRED; `previous-state` when absent. */
+  startupExpiry?: StartupExpiryPolicy;
 }
 
 /** A STATE message from the partner, with its time fields already corrected for clock skew. */
@@ -61,8 +73,11 @@ export type EndpointEvent =
 
 /** Effects the machine emits; the runtime subscribes with `actor.on(type, ...)`. */
 export type EndpointEmitted =
-  /** Send STATE with the current state (FO-9.2-a, FO-7.10-b). */
-  | { type: 'SEND_STATE' }
+  /**
+   * Send STATE with the current state (FO-9.2-a, FO-7.10-b). `state` and `startup` are the
+   * server-state and S bit to send; emitted only while communications are ok.
+   */
+  | { type: 'SEND_STATE'; state: FailoverStateName; startup: boolean }
   /** Ask the partner for the bindings this server has not acknowledged (FO-9.5.2-b). */
   | { type: 'SEND_UPDREQ' }
   /** Ask the partner for every binding (FO-9.5.2-b, storage lost or first contact). */
@@ -70,4 +85,8 @@ export type EndpointEmitted =
   /** Start the RECOVER-WAIT timer; the runtime raises MCLT_EXPIRED at `expiresAt` (FO-9.6.2-a). */
   | { type: 'START_RECOVER_WAIT_TIMER'; expiresAt: 'failure-time-plus-mclt' }
   /** Send every binding change not yet acknowledged (NORMAL entry, FO-9.8.1-a). */
-  | { type: 'SEND_PENDING_UPDATES' };
+  | { type: 'SEND_PENDING_UPDATES' }
+  /** Start the safe-period timer if one is configured; it raises SAFE_PERIOD_EXPIRED (FO-9.9.1-a). */
+  | { type: 'START_SAFE_PERIOD_TIMER' }
+  /** Tell the operator that the endpoint entered `state` (FO-9.9.1-b, FO-9.11.1-a). */
+  | { type: 'RAISE_ALARM'; state: FailoverStateName; rule: string };
