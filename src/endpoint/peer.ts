@@ -1,0 +1,369 @@
+// A running failover peer for one relationship: the lease store, the endpoint machine, the TCP
+// link and the binding update flow, wired together. `startPeer` is the programmatic entry point;
+// `dhcpf serve` and `dhcpf demo` are built on it.
+
+import { EventEmitter } from 'node:events';
+import type { EndpointEmitted } from '../../model/endpoint-types.js';
+import type { RelationshipConfig } from '../config/types.js';
+import { createSilentLogger, LogEvent, relationshipLogger, type Logger } from '../log.js';
+import type { FailoverConnection, ReceivedMessage } from '../peer/connection.js';
+import { createLink } from '../peer/create-link.js';
+import type { EstablishedSession, FailoverLink } from '../peer/link.js';
+import { systemClock, type Clock, type TimerHandle } from '../peer/timers.js';
+import { VENDOR_CLASS_IDENTIFIER } from '../peer/vendor-class.js';
+import { openLeaseStore } from '../store/sqlite-store.js';
+import type { EndpointRecord, LeaseStore } from '../store/types.js';
+import type { FailoverStateName } from '../wire/codes.js';
+import { EndpointDriver, type StateChange } from './endpoint-driver.js';
+import { SessionHandler } from './session-handler.js';
+import { buildSTATEOptions } from './state-message.js';
+import { UpdateReceiver } from './update-receiver.js';
+import { UpdateSender } from './update-sender.js';
+
+export type { StateChange } from './endpoint-driver.js';
+
+export interface PeerOptions {
+  /** Parent logger; the peer logs through a child bound to the relationship. Silent by default. */
+  logger?: Logger;
+  /** Clock and timers; the system clock by default. */
+  clock?: Clock;
+}
+
+/** Counters for the demo's summary and for tests. */
+export interface PeerStatistics {
+  messagesSent: number;
+  messagesReceived: number;
+  bindingsSent: number;
+  bindingsReceived: number;
+}
+
+/** Progress of a bulk binding transfer; `total` is 0 when unknown (bindings being received). */
+export interface SyncEvent {
+  direction: 'sent' | 'received';
+  count: number;
+  total: number;
+  done: boolean;
+}
+
+export interface PeerEvents {
+  state: [change: StateChange];
+  sync: [event: SyncEvent];
+}
+
+/** How often the last operating time is written while running (FO-9.3.2-f). */
+const OPERATING_TIME_INTERVAL_MS = 60_000;
+
+export class Peer extends EventEmitter<PeerEvents> {
+  readonly config: RelationshipConfig;
+  readonly store: LeaseStore;
+
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly driver: EndpointDriver;
+  private readonly link: FailoverLink;
+  private readonly sender: UpdateSender;
+  private readonly receiver: UpdateReceiver;
+  private session: SessionHandler | undefined;
+  /** MCLT adopted from the primary's CONNECT (secondary, FO-7.8.2-h). */
+  private adoptedMclt: number | undefined;
+  /** Last operating time from before this start: the failure time of RECOVER-WAIT (FO-9.6.2-a). */
+  private readonly failureTime: number;
+  private readonly timers = new Set<TimerHandle>();
+  private readonly closedCounters = { sent: 0, received: 0 };
+  private stopped = false;
+
+  constructor(config: RelationshipConfig, store: LeaseStore, options: PeerOptions) {
+    super();
+    this.config = config;
+    this.store = store;
+    this.clock = options.clock ?? systemClock;
+    this.logger = relationshipLogger(options.logger ?? createSilentLogger(), {
+      relationship: config.name,
+      role: config.role,
+      peer: `${config.peer.address}:${config.peer.port}`,
+    });
+
+    const record = store.readEndpoint(config.name);
+    this.adoptedMclt = record?.mclt;
+    this.failureTime = record?.lastOperatingTime ?? 0;
+    this.driver = this.createDriver(record);
+    this.sender = this.createSender();
+    this.receiver = new UpdateReceiver({
+      store,
+      logger: this.logger,
+      role: config.role,
+      pools: config.pools,
+      profile: config.profile,
+    });
+    this.link = this.createLink();
+  }
+
+  /** The current failover state. */
+  get state(): FailoverStateName {
+    return this.driver.state;
+  }
+
+  /** The port a secondary listens on; useful when the config asked for port 0. */
+  get listeningPort(): number | undefined {
+    return this.link.listeningPort;
+  }
+
+  /** The MCLT in force: the primary's own, the adopted one on a secondary (FO-7.8.2-h). */
+  get mclt(): number {
+    return this.config.role === 'secondary'
+      ? (this.adoptedMclt ?? this.config.mclt)
+      : this.config.mclt;
+  }
+
+  get statistics(): PeerStatistics {
+    const live = this.link.connection?.counters ?? { sent: 0, received: 0 };
+    return {
+      messagesSent: this.closedCounters.sent + live.sent,
+      messagesReceived: this.closedCounters.received + live.received,
+      bindingsSent: this.sender.bindingsSent,
+      bindingsReceived: this.receiver.bindingsReceived,
+    };
+  }
+
+  /** Starts the machine, the STARTUP timer and the link (FO-9.3.2-d, FO-9.3.2-e). */
+  async start(): Promise<void> {
+    this.perform(this.driver.start());
+    this.startTimer(this.config.startupSeconds * 1000, () =>
+      this.dispatch({ type: 'STARTUP_EXPIRED' }),
+    );
+    this.scheduleOperatingTime();
+    await this.link.start();
+    this.logger.info(
+      { event: LogEvent.PEER_STARTED, listeningPort: this.listeningPort, store: this.store.path },
+      `peer started as ${this.config.role}`,
+    );
+  }
+
+  /** Sends DISCONNECT when connected (FO-8.6-c), records the operating time, closes the store. */
+  async stop(): Promise<void> {
+    if (this.stopped) {
+      return;
+    }
+
+    this.stopped = true;
+    for (const timer of this.timers) {
+      timer.cancel();
+    }
+
+    await this.link.stop();
+    this.driver.persist();
+    this.driver.stop();
+    this.store.close();
+    this.logger.info({ event: LogEvent.PEER_STOPPED, state: this.state }, 'peer stopped');
+  }
+
+  private createDriver(record: EndpointRecord | undefined): EndpointDriver {
+    const driver = new EndpointDriver(
+      {
+        relationship: this.config.name,
+        role: this.config.role,
+        store: this.store,
+        clock: this.clock,
+        logger: this.logger,
+        mclt: () => (this.config.role === 'secondary' ? this.adoptedMclt : this.config.mclt),
+      },
+      record,
+    );
+    driver.on('state', (change) => this.emit('state', change));
+    return driver;
+  }
+
+  private createSender(): UpdateSender {
+    const sender = new UpdateSender({
+      store: this.store,
+      logger: this.logger,
+      profile: this.config.profile,
+      updatesPerMessage: this.config.updatesPerMessage,
+      mclt: () => this.mclt,
+    });
+    sender.on('progress', (count, total) =>
+      this.emit('sync', { direction: 'sent', count, total, done: false }),
+    );
+    sender.on('done', (total) =>
+      this.emit('sync', { direction: 'sent', count: total, total, done: true }),
+    );
+    return sender;
+  }
+
+  private createLink(): FailoverLink {
+    const link = createLink({
+      config: this.config,
+      vendorClassIdentifier: VENDOR_CLASS_IDENTIFIER,
+      clock: this.clock,
+      logger: this.logger,
+      hooks: {
+        stateOptions: () => buildSTATEOptions(this.driver.announced),
+        adoptMCLT: (mclt) => this.adoptMCLT(mclt),
+        currentMCLT: () => this.config.mclt,
+      },
+    });
+    link.on('established', (session) => this.onEstablished(session));
+    link.on('messages', (received) => this.onMessages(received));
+    link.on('down', () => this.onDown());
+    return link;
+  }
+
+  private adoptMCLT(mclt: number): void {
+    if (mclt !== this.adoptedMclt) {
+      this.logger.info(
+        { event: LogEvent.MCLT_ADOPTED, mclt, rule: 'FO-7.8.2-h' },
+        `adopted MCLT ${mclt} s`,
+      );
+    }
+
+    this.adoptedMclt = mclt;
+    this.driver.persist();
+  }
+
+  private onEstablished({ connection, partner }: EstablishedSession): void {
+    this.sender.attach(connection, partner.maxUnackedUpdates);
+    this.receiver.rejections.reset();
+    this.session = new SessionHandler({
+      connection,
+      partner,
+      config: this.config,
+      logger: this.logger,
+      clock: this.clock,
+      sender: this.sender,
+      receiver: this.receiver,
+      dispatch: (event) => this.dispatch(event),
+      onSync: (event) => this.emit('sync', event),
+    });
+    connection.on('close', () => this.countClosed(connection));
+  }
+
+  private countClosed(connection: FailoverConnection): void {
+    this.closedCounters.sent += connection.counters.sent;
+    this.closedCounters.received += connection.counters.received;
+  }
+
+  private onMessages(received: ReceivedMessage[]): void {
+    this.session?.handle(received);
+  }
+
+  private onDown(): void {
+    const session = this.session;
+    this.session = undefined;
+    this.sender.detach();
+    if (session?.communicationsOk === true && !this.stopped) {
+      this.dispatch({ type: 'COMMUNICATIONS_FAILED' });
+    }
+  }
+
+  private dispatch(event: Parameters<EndpointDriver['dispatch']>[0]): void {
+    if (this.stopped) {
+      return;
+    }
+
+    const stateBefore = this.driver.state;
+    const effects = this.driver.dispatch(event);
+    this.perform(effects);
+    const announced = effects.some((effect) => effect.type === 'SEND_STATE');
+    if (this.driver.state !== stateBefore && !announced) {
+      // FO-7.10-b: every change goes out while connected, even before the partner's STATE came.
+      this.sendSTATE();
+    }
+  }
+
+  private perform(effects: EndpointEmitted[]): void {
+    for (const effect of effects) {
+      this.performOne(effect);
+    }
+  }
+
+  private performOne(effect: EndpointEmitted): void {
+    switch (effect.type) {
+      case 'SEND_STATE':
+        this.sendSTATE();
+        return;
+      case 'SEND_UPDREQ':
+      case 'SEND_UPDREQALL':
+        this.session?.requestUpdates(effect.type === 'SEND_UPDREQ' ? 'UPDREQ' : 'UPDREQALL');
+        return;
+      case 'START_RECOVER_WAIT_TIMER':
+        this.startRecoverWaitTimer();
+        return;
+      case 'SEND_PENDING_UPDATES':
+        this.sender.sendPending();
+        return;
+      case 'START_SAFE_PERIOD_TIMER':
+        // GAP(FO-10-a): no safe period can be configured, so COMMUNICATIONS-INTERRUPTED lasts until
+        // the partner returns or an operator acts, because the automatic takeover is optional.
+        return;
+      case 'RAISE_ALARM':
+        this.logger.warn(
+          { event: LogEvent.ALARM_RAISED, state: effect.state, rule: effect.rule },
+          `alarm: entered ${effect.state}`,
+        );
+        return;
+    }
+  }
+
+  private sendSTATE(): void {
+    this.session?.sendSTATE(buildSTATEOptions(this.driver.announced));
+  }
+
+  /**
+   * FO-9.6.2-a: RECOVER-WAIT ends MCLT after the time this server went down, which is the last
+   * operating time recorded before this start (0 on a first start, FO-9.3.2-a).
+   */
+  private startRecoverWaitTimer(): void {
+    const expiresAt = this.failureTime + this.mclt;
+    const delayMs = expiresAt * 1000 - this.clock.nowMs();
+    this.logger.info(
+      {
+        event: LogEvent.TIMER_STARTED,
+        timer: 'RECOVER-WAIT',
+        failureTime: this.failureTime,
+        expiresAt,
+        rule: 'FO-9.6.2-a',
+      },
+      `RECOVER-WAIT ends at ${new Date(expiresAt * 1000).toISOString()}, MCLT after the failure time`,
+    );
+    const expire = (): void => this.dispatch({ type: 'MCLT_EXPIRED' });
+    if (delayMs <= 0) {
+      // Already over: raised after the current step, never inside it.
+      queueMicrotask(expire);
+      return;
+    }
+
+    this.startTimer(delayMs, expire);
+  }
+
+  private scheduleOperatingTime(): void {
+    this.startTimer(OPERATING_TIME_INTERVAL_MS, () => {
+      this.driver.persist();
+      this.scheduleOperatingTime();
+    });
+  }
+
+  private startTimer(delayMs: number, callback: () => void): void {
+    const handle = this.clock.setTimer(delayMs, () => {
+      this.timers.delete(handle);
+      callback();
+    });
+    this.timers.add(handle);
+  }
+}
+
+/** Opens the store and starts a peer for one relationship. */
+export async function startPeer(
+  config: RelationshipConfig,
+  options: PeerOptions = {},
+): Promise<Peer> {
+  const store = openLeaseStore(config.store);
+  const peer = new Peer(config, store, options);
+  try {
+    await peer.start();
+  } catch (error) {
+    await peer.stop();
+    throw error;
+  }
+
+  return peer;
+}

@@ -1,0 +1,152 @@
+// The inbound side of binding updates: decide every transaction of the BNDUPDs that arrived in one
+// read, commit the accepted bindings in one store transaction, and only then build one BNDACK per
+// BNDUPD (FO-7.2-a, FO-5.2.1-f, FO-7.1.3-f).
+
+import { decideBindingUpdate } from '../../model/binding-acceptance.js';
+import type { Role } from '../../model/endpoint-types.js';
+import type { AddressRange } from '../config/types.js';
+import { ProtocolError } from '../errors.js';
+import { LogEvent, type Logger } from '../log.js';
+import type { LeaseStore, StoredBinding } from '../store/types.js';
+import type {
+  BindingAck,
+  BindingUpdate,
+  FailoverMessage,
+  FailoverOption,
+  WireProfile,
+} from '../wire/types.js';
+import { bindingStatusName, localUpdateOf, storedFromUpdate } from './binding-convert.js';
+import {
+  bindingAckOptions,
+  encodeStoredOptions,
+  receivedTransactionsOf,
+  type ReceivedTransaction,
+} from './binding-wire.js';
+import { RejectionLog } from './rejection-log.js';
+
+export interface UpdateReceiverOptions {
+  store: LeaseStore;
+  logger: Logger;
+  role: Role;
+  pools: readonly AddressRange[];
+  profile: WireProfile;
+}
+
+/** The BNDACK to send for one BNDUPD: the same xid, every address (FO-7.2.1-a, FO-6.3-c). */
+export interface PreparedBNDACK {
+  xid: number;
+  options: FailoverOption[];
+}
+
+export class UpdateReceiver {
+  /** Binding update transactions received, for the demo summary. */
+  bindingsReceived = 0;
+  /** Our rejections of the partner's updates on the current connection. */
+  readonly rejections: RejectionLog;
+  private readonly options: UpdateReceiverOptions;
+
+  constructor(options: UpdateReceiverOptions) {
+    this.options = options;
+    this.rejections = new RejectionLog(options.logger);
+  }
+
+  /**
+   * Decides and commits the BNDUPDs, then returns their BNDACKs. Raises the store's error when the
+   * commit fails, because no BNDACK may then go out (FO-5.2.1-f). A transaction later in the batch
+   * is decided against the bindings accepted earlier in it.
+   */
+  process(messages: readonly FailoverMessage[], clockDelta: number, now: number): PreparedBNDACK[] {
+    const accepted = new Map<string, StoredBinding>();
+    const prepared = messages.map((message) => ({
+      xid: message.xid,
+      acks: this.transactionsOf(message).map((transaction) =>
+        transaction.kind === 'rejected'
+          ? this.rejectUnchecked(transaction)
+          : this.decide(localUpdateOf(transaction.update, clockDelta), accepted, now),
+      ),
+    }));
+    this.options.store.putBindings([...accepted.values()]);
+    this.bindingsReceived += prepared.reduce((sum, item) => sum + item.acks.length, 0);
+    return prepared.map(({ xid, acks }) => ({ xid, options: bindingAckOptions(acks) }));
+  }
+
+  private transactionsOf(message: FailoverMessage): ReceivedTransaction[] {
+    const transactions = receivedTransactionsOf(message, this.options.profile);
+    if (transactions === undefined) {
+      throw new ProtocolError(
+        'FO_ERR_BNDUPD_NO_ADDRESS',
+        `BNDUPD xid ${message.xid} has no assigned-IP-address, expected one per transaction`,
+        undefined,
+        'FO-7.1.1-d',
+      );
+    }
+
+    return transactions;
+  }
+
+  /** A transaction the message check already rejected (FO-7.1.3-a, Table 7.1-1). */
+  private rejectUnchecked(
+    transaction: Extract<ReceivedTransaction, { kind: 'rejected' }>,
+  ): BindingAck {
+    const { ack, rule } = transaction;
+    this.rejections.record(
+      { address: ack.address, rejectReason: ack.rejectReason, rule, by: 'us' },
+      `rejected the partner's update: ${ack.message ?? 'invalid transaction'}`,
+    );
+    return ack;
+  }
+
+  private decide(
+    update: BindingUpdate,
+    accepted: Map<string, StoredBinding>,
+    now: number,
+  ): BindingAck {
+    const stored = accepted.get(update.address) ?? this.options.store.getBinding(update.address);
+    const decision = decideBindingUpdate({
+      role: this.options.role,
+      now,
+      update,
+      stored,
+      pools: this.options.pools,
+      // GAP(FO-7.1.3-e): reservations cannot be configured yet, so no address is reserved here.
+      reserved: false,
+    });
+    if (!decision.accepted) {
+      this.rejections.record(
+        {
+          address: update.address,
+          rejectReason: decision.rejectReason,
+          rule: decision.rule,
+          by: 'us',
+        },
+        `rejected the partner's update: ${decision.message}`,
+      );
+      return {
+        address: update.address,
+        rejectReason: decision.rejectReason,
+        message: decision.message,
+      };
+    }
+
+    this.noteRelaxedContent(update);
+    const status = bindingStatusName(update.bindingStatus) ?? decision.bindingStatus;
+    const otherOptions = encodeStoredOptions(update.otherOptions, this.options.profile);
+    accepted.set(update.address, storedFromUpdate(update, status, stored, now, otherOptions));
+    return { address: update.address };
+  }
+
+  /** ISC-14: record at debug level where dhcpd's content departs from Table 7.1-1 (ISC-13). */
+  private noteRelaxedContent(update: BindingUpdate): void {
+    const { leaseExpirationTime, potentialExpirationTime } = update;
+    if (
+      leaseExpirationTime !== undefined &&
+      potentialExpirationTime !== undefined &&
+      potentialExpirationTime <= leaseExpirationTime
+    ) {
+      this.options.logger.debug(
+        { event: LogEvent.UPDATE_RELAXED, address: update.address, rule: 'ISC-13' },
+        'accepted an ACTIVE update whose potential-expiration-time is not after its lease expiry',
+      );
+    }
+  }
+}

@@ -1,0 +1,395 @@
+// The outbound side of binding updates. Pending bindings go out as BNDUPDs within the partner's
+// max-unacked-bndupd window (FO-8.4-a, FO-7.3.2-d), and BNDACKs are matched by xid and address.
+// UPDDONE completes an UPDREQ or UPDREQALL once the partner has acknowledged or rejected every
+// BNDUPD sent for it (FO-7.3.2-b, FO-7.5-a).
+
+import { EventEmitter } from 'node:events';
+import { LogEvent, type Logger } from '../log.js';
+import type { FailoverConnection } from '../peer/connection.js';
+import type { LeaseStore, StoredBinding } from '../store/types.js';
+import { MessageType } from '../wire/codes.js';
+import type { FailoverMessage, FailoverOption, WireProfile } from '../wire/types.js';
+import { FailoverError } from '../errors.js';
+import { bindingAcksOf, bindingUpdateOptions, decodeStoredOptions } from './binding-wire.js';
+import { potentialExpirationOf, updateFromStored } from './binding-convert.js';
+import { acknowledgeUpdates, type Acknowledgement } from './acknowledge.js';
+import { RejectionLog } from './rejection-log.js';
+import { SyncProgress } from './sync-progress.js';
+
+/** One BNDUPD on the wire: the change of each address it carries. */
+interface OutstandingBNDUPD {
+  entries: Map<string, { updateSeq: number; sentPet: number | undefined }>;
+}
+
+/** The partner's UPDREQ or UPDREQALL in progress. */
+interface UpdateRequest {
+  xid: number;
+  kind: 'UPDREQ' | 'UPDREQALL';
+  /** Addresses pending when the request arrived and not yet acknowledged or rejected (FO-7.3.2-c). */
+  awaiting: Set<string>;
+  progress: SyncProgress;
+}
+
+export interface UpdateSenderOptions {
+  store: LeaseStore;
+  logger: Logger;
+  profile: WireProfile;
+  updatesPerMessage: number;
+  /** The MCLT in force, for the PET of bindings that have none (FO-7.1.1-f). */
+  mclt(): number;
+}
+
+export interface UpdateSenderEvents {
+  /** Progress of the reply to the partner's UPDREQ or UPDREQALL. */
+  progress: [answered: number, total: number];
+  /** UPDDONE went out. */
+  done: [total: number];
+}
+
+export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
+  /** Binding update transactions sent, for the demo summary. */
+  bindingsSent = 0;
+  /** The partner's rejections of our updates on the current connection. */
+  readonly rejections: RejectionLog;
+
+  private readonly options: UpdateSenderOptions;
+  private connection: FailoverConnection | undefined;
+  private window = 1;
+  private readonly outstanding = new Map<number, OutstandingBNDUPD>();
+  private readonly inFlight = new Set<string>();
+  /** Rejected changes are not sent again on this connection until a new request (FO-7.2.2-b). */
+  private readonly rejected = new Map<string, number>();
+  private queue: string[] = [];
+  private queued = new Set<string>();
+  /** The store may hold pending bindings that are not queued yet. */
+  private refillNeeded = false;
+  private request: UpdateRequest | undefined;
+
+  constructor(options: UpdateSenderOptions) {
+    super();
+    this.options = options;
+    this.rejections = new RejectionLog(options.logger);
+  }
+
+  /** Starts sending on an established connection, within the partner's window (FO-8.4-b). */
+  attach(connection: FailoverConnection, partnerMaxUnacked: number): void {
+    this.detach();
+    this.connection = connection;
+    this.window = partnerMaxUnacked;
+  }
+
+  /**
+   * Forgets everything tied to the connection: xids, the request in progress, the rejections.
+   * Unacknowledged bindings stay pending in the store and go out again later (FO-7.2-b).
+   */
+  detach(): void {
+    this.connection = undefined;
+    this.outstanding.clear();
+    this.inFlight.clear();
+    this.rejected.clear();
+    this.queue = [];
+    this.queued.clear();
+    this.refillNeeded = false;
+    this.request = undefined;
+    this.rejections.reset();
+  }
+
+  /** SEND_PENDING_UPDATES: send every change the partner has not acknowledged (FO-9.8.1-a). */
+  sendPending(): void {
+    this.refillNeeded = true;
+    this.pump();
+  }
+
+  /**
+   * Starts the reply to UPDREQALL: every binding becomes pending first (FO-5.17-b, FO-7.4.2-b), so even a
+   * connection loss cannot drop one. A newer request replaces one still in progress, as ISC
+   * dhcpd does; its UPDDONE then carries the newer xid.
+   */
+  onUPDREQALL(xid: number): void {
+    this.options.store.markAllPending();
+    this.startRequest(xid, 'UPDREQALL');
+  }
+
+  /** Answers UPDREQ with the changes the partner has not acknowledged (FO-7.3.2-a). */
+  onUPDREQ(xid: number): void {
+    this.startRequest(xid, 'UPDREQ');
+  }
+
+  /**
+   * Matches BNDACKs to their BNDUPDs by xid, then each transaction by address (FO-6.3-c), and
+   * records the accepted ones in one store transaction.
+   */
+  onBNDACKs(messages: readonly FailoverMessage[]): void {
+    const accepted: Acknowledgement[] = [];
+    for (const message of messages) {
+      this.matchBNDACK(message, accepted);
+    }
+
+    acknowledgeUpdates(this.options.store, accepted);
+    this.pump();
+  }
+
+  private matchBNDACK(message: FailoverMessage, accepted: Acknowledgement[]): void {
+    const bndupd = this.outstanding.get(message.xid);
+    if (bndupd === undefined) {
+      this.options.logger.warn(
+        { event: LogEvent.MESSAGE_REJECTED, xid: message.xid, rule: 'FO-7.2.1-a' },
+        'ignored BNDACK whose xid matches no outstanding BNDUPD',
+      );
+      return;
+    }
+
+    this.outstanding.delete(message.xid);
+    for (const ack of bindingAcksOf(message)) {
+      const entry = bndupd.entries.get(ack.address);
+      if (entry === undefined) {
+        this.options.logger.warn(
+          { event: LogEvent.MESSAGE_REJECTED, xid: message.xid, address: ack.address },
+          'BNDACK names an address its BNDUPD did not carry',
+        );
+        continue;
+      }
+
+      bndupd.entries.delete(ack.address);
+      if (ack.rejectReason === undefined) {
+        // FO-7.2.2-a: the PET of an accepted update is the acknowledged PET.
+        accepted.push({
+          address: ack.address,
+          updateSeq: entry.updateSeq,
+          ackedPet: entry.sentPet,
+        });
+      } else {
+        this.recordRejection(ack.address, entry.updateSeq, ack.rejectReason, ack.message);
+      }
+
+      this.settle(ack.address);
+    }
+
+    for (const address of bndupd.entries.keys()) {
+      // FO-6.3-c: the BNDACK left this address out; it counts as answered and stays pending.
+      this.options.logger.warn(
+        { event: LogEvent.MESSAGE_REJECTED, xid: message.xid, address, rule: 'FO-6.3-c' },
+        'BNDACK left out an address of its BNDUPD',
+      );
+      this.settle(address);
+    }
+  }
+
+  /** FO-7.2.2-b: logs the rejection; the same update is not sent again on this connection. */
+  private recordRejection(
+    address: string,
+    updateSeq: number,
+    rejectReason: number,
+    text: string | undefined,
+  ): void {
+    this.rejected.set(address, updateSeq);
+    this.rejections.record(
+      { address, rejectReason, message: text, by: 'partner' },
+      `partner rejected the update of ${address}: ${text ?? `reject-reason ${rejectReason}`}`,
+    );
+  }
+
+  private settle(address: string): void {
+    this.inFlight.delete(address);
+    this.markAnswered(address);
+  }
+
+  private startRequest(xid: number, kind: UpdateRequest['kind']): void {
+    const pending = this.options.store.pendingBindings(this.options.store.countPending());
+    const awaiting = new Set(pending.map((binding) => binding.address));
+    this.request = { xid, kind, awaiting, progress: new SyncProgress(awaiting.size) };
+    // FO-7.2.2-b MAY: rejected updates go out again while answering a new request.
+    this.rejected.clear();
+    this.queue = [];
+    this.queued.clear();
+    this.enqueue(pending);
+    this.refillNeeded = false;
+    this.pump();
+  }
+
+  private enqueue(bindings: StoredBinding[]): void {
+    for (const binding of bindings) {
+      if (!this.queued.has(binding.address) && !this.inFlight.has(binding.address)) {
+        this.queue.push(binding.address);
+        this.queued.add(binding.address);
+      }
+    }
+  }
+
+  private pump(): void {
+    while (this.connection?.isOpen === true && this.outstanding.size < this.window) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) {
+        break;
+      }
+
+      this.sendBNDUPD(batch);
+    }
+
+    this.finishRequestIfAnswered();
+  }
+
+  /** Takes up to updatesPerMessage bindings that still need sending, refilling once if needed. */
+  private takeBatch(): StoredBinding[] {
+    const batch: StoredBinding[] = [];
+    while (batch.length < this.options.updatesPerMessage) {
+      if (this.queue.length === 0 && !this.refill()) {
+        break;
+      }
+
+      const address = this.queue.shift();
+      if (address === undefined) {
+        break;
+      }
+
+      this.queued.delete(address);
+      const binding = this.sendable(address);
+      if (binding !== undefined) {
+        batch.push(binding);
+      }
+    }
+
+    return batch;
+  }
+
+  private refill(): boolean {
+    if (!this.refillNeeded) {
+      return false;
+    }
+
+    this.refillNeeded = false;
+    const store = this.options.store;
+    this.enqueue(store.pendingBindings(store.countPending()));
+    return this.queue.length > 0;
+  }
+
+  /** Returns the binding if it still has to go out; settles it otherwise. */
+  private sendable(address: string): StoredBinding | undefined {
+    if (this.inFlight.has(address)) {
+      return undefined;
+    }
+
+    const binding = this.options.store.getBinding(address);
+    if (binding === undefined || !binding.pendingUpdate) {
+      this.markAnswered(address);
+      return undefined;
+    }
+
+    if (this.rejected.get(address) === binding.updateSeq) {
+      return undefined;
+    }
+
+    return binding;
+  }
+
+  private sendBNDUPD(batch: StoredBinding[]): void {
+    const connection = this.connection;
+    if (connection === undefined) {
+      return;
+    }
+
+    const bndupd: OutstandingBNDUPD = { entries: new Map() };
+    const raisedPets: StoredBinding[] = [];
+    const options: FailoverOption[] = [];
+    for (const binding of batch) {
+      const prepared = this.prepare(binding);
+      if (prepared === undefined) {
+        continue;
+      }
+
+      if (prepared.pet !== undefined && prepared.pet !== binding.sentPet) {
+        raisedPets.push({ ...binding, sentPet: prepared.pet });
+      }
+
+      bndupd.entries.set(binding.address, { updateSeq: binding.updateSeq, sentPet: prepared.pet });
+      this.inFlight.add(binding.address);
+      options.push(...prepared.options);
+    }
+
+    if (bndupd.entries.size === 0) {
+      return;
+    }
+
+    // FO-7.1.1-g: the PET sent must be recoverable later, so it is stored before it goes out.
+    this.options.store.putBindings(raisedPets);
+    const xid = connection.send(MessageType.BNDUPD, options);
+    this.outstanding.set(xid, bndupd);
+    this.bindingsSent += bndupd.entries.size;
+  }
+
+  /**
+   * Builds the transaction of one binding. Returns undefined when the stored binding cannot be
+   * sent in the strict form, after logging it. It then stays pending, like a rejected one.
+   */
+  private prepare(
+    binding: StoredBinding,
+  ): { pet: number | undefined; options: FailoverOption[] } | undefined {
+    const pet =
+      binding.bindingStatus === 'ACTIVE'
+        ? potentialExpirationOf(binding, this.options.mclt())
+        : undefined;
+    const otherOptions = decodeStoredOptions(binding.otherOptions, this.options.profile);
+    try {
+      const update = updateFromStored(binding, pet, otherOptions);
+      return { pet, options: bindingUpdateOptions([update], this.options.profile) };
+    } catch (error) {
+      if (!(error instanceof FailoverError)) {
+        throw error;
+      }
+
+      this.options.logger.error(
+        { event: LogEvent.UPDATE_REJECTED, address: binding.address, code: error.code, by: 'us' },
+        `cannot send the stored binding of ${binding.address}: ${error.message}`,
+      );
+      this.rejected.set(binding.address, binding.updateSeq);
+      this.markAnswered(binding.address);
+      return undefined;
+    }
+  }
+
+  private markAnswered(address: string): void {
+    const request = this.request;
+    if (request === undefined || !request.awaiting.delete(address)) {
+      return;
+    }
+
+    const answered = request.progress.total - request.awaiting.size;
+    // The last binding is reported by sync.done with the UPDDONE.
+    if (request.awaiting.size > 0 && request.progress.shouldReport(answered)) {
+      this.options.logger.info(
+        {
+          event: LogEvent.SYNC_PROGRESS,
+          direction: 'sent',
+          request: request.kind,
+          answered,
+          total: request.progress.total,
+        },
+        `answered ${answered} of ${request.progress.total} bindings for ${request.kind}`,
+      );
+      this.emit('progress', answered, request.progress.total);
+    }
+  }
+
+  private finishRequestIfAnswered(): void {
+    const request = this.request;
+    const connection = this.connection;
+    if (request === undefined || connection === undefined || request.awaiting.size > 0) {
+      return;
+    }
+
+    this.request = undefined;
+    // FO-7.5-a: UPDDONE carries the request's xid.
+    connection.send(MessageType.UPDDONE, [], request.xid);
+    this.options.logger.info(
+      {
+        event: LogEvent.SYNC_DONE,
+        direction: 'sent',
+        request: request.kind,
+        total: request.progress.total,
+        rejected: this.rejections.count,
+      },
+      `sent UPDDONE for ${request.kind} after ${request.progress.total} bindings`,
+    );
+    this.emit('done', request.progress.total);
+  }
+}

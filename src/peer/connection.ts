@@ -1,0 +1,301 @@
+// One TCP connection to the failover partner: framing, decoding, xids, the tSend and tReceive
+// timers, and closing. CONNECT and the failover states are handled by the link above it.
+
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { DecodeError } from '../errors.js';
+import { LogEvent, type Logger } from '../log.js';
+import { MessageType, RejectReason } from '../wire/codes.js';
+import { buildMessage } from '../wire/message-builder.js';
+import type { FailoverMessage, FailoverOption, WireProfile } from '../wire/types.js';
+import {
+  createFramer,
+  decodeFrame,
+  encodeFrame,
+  FramingError,
+  messageTypeLabel,
+} from './wire-adapter.js';
+import { nowSeconds, type Clock, type TimerHandle } from './timers.js';
+import { rejectOptions } from './options.js';
+
+/** A decoded message and the local time it arrived, seconds since 1970 (FO-5.10-c). */
+export interface ReceivedMessage {
+  message: FailoverMessage;
+  receivedAt: number;
+}
+
+export interface ConnectionEvents {
+  /** The messages decoded from one read, in wire order. */
+  messages: [received: ReceivedMessage[]];
+  /** The connection is gone; `reason` is for the log. */
+  close: [reason: string];
+  /** A frame failed to decode; emitted before the connection closes, so a reply can go first. */
+  undecodable: [error: DecodeError, frame: Uint8Array | undefined];
+}
+
+export interface ConnectionOptions {
+  socket: Socket;
+  profile: WireProfile;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Counts of messages, for the demo's summary and the tests. */
+export interface MessageCounters {
+  sent: number;
+  received: number;
+}
+
+const HIGHEST_KNOWN_TYPE = MessageType.DISCONNECT;
+/** Types 0-127 are mandatory: an unknown one closes the connection; 128-255 are optional. */
+const FIRST_OPTIONAL_TYPE = 128;
+
+export class FailoverConnection extends EventEmitter<ConnectionEvents> {
+  /** Set by the link once CONNECT and CONNECTACK are done (FO-7.12-a). */
+  established = false;
+  readonly remoteAddress: string;
+  readonly counters: MessageCounters = { sent: 0, received: 0 };
+
+  private readonly socket: Socket;
+  private readonly profile: WireProfile;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly framer = createFramer();
+  private nextXid = 0;
+  private closed = false;
+  private sendTimer: TimerHandle | undefined;
+  private receiveTimer: TimerHandle | undefined;
+  private sendIntervalMs = 0;
+  private receiveIntervalMs = 0;
+
+  constructor(options: ConnectionOptions) {
+    super();
+    this.socket = options.socket;
+    this.profile = options.profile;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.remoteAddress = options.socket.remoteAddress ?? 'unknown';
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (error) => this.finish(`socket error: ${error.message}`));
+    this.socket.on('close', () => this.finish('closed by partner'));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /**
+   * Sends a message and returns its xid. A request takes the next xid of this connection; a
+   * response passes the request's xid to echo it (FO-6.1-f, FO-6.1-g).
+   */
+  send(type: number, options: FailoverOption[], responseXid?: number): number {
+    const xid = responseXid ?? this.takeXid(type);
+    if (this.closed) {
+      return xid;
+    }
+
+    const message = buildMessage(type, xid, nowSeconds(this.clock), options, this.profile);
+    this.socket.write(encodeFrame(message, this.profile));
+    this.counters.sent++;
+    this.logger.debug(
+      { event: LogEvent.MESSAGE_SENT, type: messageTypeLabel(type), xid },
+      `sent ${messageTypeLabel(type)}`,
+    );
+    this.restartSendTimer();
+    return xid;
+  }
+
+  /**
+   * Starts tSend (a CONTACT when nothing was sent for that long) and tReceive (DISCONNECT 17 and
+   * close when nothing arrived for that long), FO-7.9.1-g, FO-7.9.1-h, FO-7.9.2-h.
+   */
+  startTimers(sendIntervalMs: number, receiveIntervalMs: number): void {
+    this.sendIntervalMs = sendIntervalMs;
+    this.receiveIntervalMs = receiveIntervalMs;
+    this.restartSendTimer();
+    this.restartReceiveTimer();
+  }
+
+  /**
+   * Ends the connection on purpose. On an established connection a DISCONNECT with the reason
+   * goes first (FO-8.6-c, FO-7.12-a); before that there is nothing to tell the partner.
+   */
+  disconnect(rejectReason: number, text: string): void {
+    if (this.closed) {
+      return;
+    }
+
+    if (this.established) {
+      this.send(MessageType.DISCONNECT, rejectOptions(rejectReason, text));
+    }
+
+    this.close(text);
+  }
+
+  /** Closes without a DISCONNECT, after flushing what was already written. */
+  close(reason: string): void {
+    if (this.closed) {
+      return;
+    }
+
+    this.socket.end(() => this.socket.destroy());
+    this.finish(reason);
+  }
+
+  private takeXid(type: number): number {
+    // ISC keeps 0 as "no update outstanding" for a lease, so BNDUPD never uses it (ISC-2).
+    if (type === MessageType.BNDUPD && this.nextXid === 0) {
+      this.nextXid = 1;
+    }
+
+    const xid = this.nextXid;
+    this.nextXid = (this.nextXid + 1) >>> 0;
+    return xid;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) {
+      return;
+    }
+
+    const receivedAt = nowSeconds(this.clock);
+    let frames: Uint8Array[];
+    let failure: DecodeError | undefined;
+    try {
+      frames = this.framer.push(chunk);
+    } catch (error) {
+      if (!(error instanceof FramingError)) {
+        throw error;
+      }
+
+      frames = error.frames;
+      failure = error;
+    }
+
+    const received: ReceivedMessage[] = [];
+    let failedFrame: Uint8Array | undefined;
+    for (const frame of frames) {
+      try {
+        const message = this.decodeAcceptedFrame(frame);
+        if (message !== undefined) {
+          received.push({ message, receivedAt });
+        }
+      } catch (error) {
+        if (!(error instanceof DecodeError)) {
+          throw error;
+        }
+
+        failure = error;
+        failedFrame = frame;
+        break;
+      }
+    }
+
+    // Messages decoded before a bad frame are still acted on; the bad one closes the link.
+    this.deliver(received);
+    if (failure !== undefined) {
+      this.rejectStream(failure, failedFrame);
+    }
+  }
+
+  private deliver(received: ReceivedMessage[]): void {
+    if (received.length === 0 || this.closed) {
+      return;
+    }
+
+    this.counters.received += received.length;
+    this.restartReceiveTimer();
+    for (const { message } of received) {
+      this.logger.debug(
+        {
+          event: LogEvent.MESSAGE_RECEIVED,
+          type: messageTypeLabel(message.type),
+          xid: message.xid,
+        },
+        `received ${messageTypeLabel(message.type)}`,
+      );
+    }
+
+    this.emit('messages', received);
+  }
+
+  /** Returns the decoded frame, or undefined for an optional type this peer does not know. */
+  private decodeAcceptedFrame(frame: Uint8Array): FailoverMessage | undefined {
+    const type = frame[2] ?? 0;
+    if (type === 0 || type > HIGHEST_KNOWN_TYPE) {
+      if (type >= FIRST_OPTIONAL_TYPE) {
+        this.logger.debug(
+          { event: LogEvent.MESSAGE_REJECTED, messageType: type, rule: 'FO-6.1-d' },
+          `ignored message of unknown optional type ${type}`,
+        );
+        this.restartReceiveTimer();
+        return undefined;
+      }
+
+      throw new DecodeError('FO_ERR_UNKNOWN_MESSAGE_TYPE', `message type ${type} is unknown`, {
+        offset: 2,
+        messageType: type,
+        rule: 'FO-6.1-d',
+      });
+    }
+
+    return decodeFrame(frame, this.profile);
+  }
+
+  private rejectStream(error: DecodeError, frame: Uint8Array | undefined): void {
+    this.logger.warn(
+      {
+        event: LogEvent.MESSAGE_REJECTED,
+        code: error.code,
+        messageType: error.messageType,
+        optionCode: error.optionCode,
+        offset: error.offset,
+        rule: error.rule,
+        remote: this.remoteAddress,
+      },
+      `closing connection: ${error.message}`,
+    );
+    this.emit('undecodable', error, frame);
+    this.disconnect(RejectReason.UNKNOWN, error.message);
+  }
+
+  private restartSendTimer(): void {
+    this.sendTimer?.cancel();
+    if (this.sendIntervalMs <= 0 || this.closed) {
+      return;
+    }
+
+    this.sendTimer = this.clock.setTimer(this.sendIntervalMs, () => {
+      // FO-7.9.1-h: a CONTACT whenever nothing else was sent for tSend.
+      this.send(MessageType.CONTACT, []);
+    });
+  }
+
+  private restartReceiveTimer(): void {
+    this.receiveTimer?.cancel();
+    if (this.receiveIntervalMs <= 0 || this.closed) {
+      return;
+    }
+
+    this.receiveTimer = this.clock.setTimer(this.receiveIntervalMs, () => {
+      // FO-8.3-c: DISCONNECT 17 just before dropping a silent connection.
+      this.disconnect(RejectReason.NO_TRAFFIC, 'no traffic within sufficient time');
+    });
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) {
+      return;
+    }
+
+    this.closed = true;
+    this.sendTimer?.cancel();
+    this.receiveTimer?.cancel();
+    if (!this.socket.destroyed && this.socket.writableEnded === false) {
+      this.socket.destroy();
+    }
+
+    this.emit('close', reason);
+  }
+}
