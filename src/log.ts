@@ -42,6 +42,10 @@ export const LogEvent = {
   ALARM_RAISED: 'alarm.raised',
   /** A timer the machine waits for was started; fields timer, expiresAt. */
   TIMER_STARTED: 'timer.started',
+  /** A message failed the digest check and the connection closed (MSF-3.1.5-a); field code. */
+  AUTH_FAILED: 'auth.failed',
+  /** A primary lent free addresses to the secondary as BACKUP (MSF-3.2.6-a); field count. */
+  ADDRESSES_REBALANCED: 'addresses.rebalanced',
 } as const;
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];
 

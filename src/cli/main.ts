@@ -6,6 +6,8 @@ import { registerDecodeCommand } from './decode.js';
 import { registerServeCommand } from './serve.js';
 import { registerDemoCommand } from './demo.js';
 import { registerLeasesCommand } from './leases.js';
+import { registerModelCheckCommand } from './model-check.js';
+import { registerDiagramCommand } from './diagram.js';
 
 const program = new Command();
 program
@@ -16,5 +18,7 @@ registerDemoCommand(program);
 registerServeCommand(program);
 registerDecodeCommand(program);
 registerLeasesCommand(program);
+registerModelCheckCommand(program);
+registerDiagramCommand(program);
 
 await program.parseAsync(process.argv);

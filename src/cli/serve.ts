@@ -1,10 +1,12 @@
-// `dhcpf serve --config FILE [--log FILE]`: runs one failover peer until SIGTERM or SIGINT.
+// `dhcpf serve --config FILE [--log FILE] [--pcap FILE]`: runs one failover peer until SIGTERM or
+// SIGINT.
 
 import type { Command } from 'commander';
 import { loadRelationshipConfig } from '../config/load.js';
 import { startPeer } from '../endpoint/peer.js';
 import { ConfigError, FailoverError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log.js';
+import { PcapWriter } from '../pcap/pcap-writer.js';
 
 /** Exit status for an unusable config file, so scripts can tell it from a runtime failure. */
 const EXIT_CONFIG_ERROR = 2;
@@ -16,6 +18,7 @@ interface ServeOptions {
   config: string;
   log?: string;
   logLevel: string;
+  pcap?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -25,6 +28,10 @@ export function registerServeCommand(program: Command): void {
     .requiredOption('--config <file>', 'relationship config file (JSON)')
     .option('--log <file>', 'append JSON log lines to this file instead of writing to stdout')
     .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')}`, 'info')
+    .option(
+      '--pcap <file>',
+      'write every failover message sent and received to this pcap file (Ethernet, IPv4, TCP)',
+    )
     .action(async (options: ServeOptions) => {
       process.exitCode = await serve(options);
     });
@@ -47,10 +54,14 @@ async function serve(options: ServeOptions): Promise<number> {
   }
 
   const logger = createLogger({ file: options.log, level });
+  let pcap: PcapWriter | undefined;
   let peer;
   try {
-    peer = await startPeer(config, { logger });
+    pcap = options.pcap === undefined ? undefined : new PcapWriter(options.pcap);
+    const tapConnection = pcap?.tap.bind(pcap);
+    peer = await startPeer(config, { logger, tapConnection });
   } catch (error) {
+    pcap?.close();
     return reportStartError(error);
   }
 
@@ -59,7 +70,10 @@ async function serve(options: ServeOptions): Promise<number> {
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      void running.stop().then(resolve);
+      void running.stop().then(() => {
+        pcap?.close();
+        resolve();
+      });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

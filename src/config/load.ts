@@ -24,6 +24,12 @@ import {
   requireObject,
   type ConfigObject,
 } from './fields.js';
+import {
+  MICROSOFT_CONFIG_FIELDS,
+  readMicrosoftFields,
+  readSubnetMask,
+  requireSubnetMasks,
+} from './microsoft-fields.js';
 
 const TOP_LEVEL_FIELDS = [
   'name',
@@ -41,6 +47,7 @@ const TOP_LEVEL_FIELDS = [
   'connectRetrySeconds',
   'pools',
   'store',
+  ...MICROSOFT_CONFIG_FIELDS,
 ] as const;
 
 export interface ParseOptions {
@@ -91,10 +98,13 @@ export function parseRelationshipConfig(
     throw invalidField('peer', peer, 'an address or port different from local');
   }
 
+  const profile = readChoice(object['profile'], 'profile', ['isc', 'microsoft'] as const, 'isc');
+  const pools = readPools(object['pools']);
+  requireSubnetMasks(pools, profile);
   return {
     name: readString(object['name'], 'name', MAX_RELATIONSHIP_NAME_LENGTH),
     role,
-    profile: readChoice(object['profile'], 'profile', ['isc', 'microsoft'] as const, 'isc'),
+    profile,
     local,
     peer,
     mclt: readMclt(object['mclt'], role),
@@ -142,8 +152,9 @@ export function parseRelationshipConfig(
       86_400,
       CONFIG_DEFAULTS.connectRetrySeconds,
     ),
-    pools: readPools(object['pools']),
+    pools,
     store: readStorePath(object['store'], options.baseDirectory),
+    ...readMicrosoftFields(object, profile, options.baseDirectory),
   };
 }
 
@@ -180,14 +191,22 @@ function readPools(value: unknown): AddressRange[] {
 
 function readPool(value: unknown, field: string): AddressRange {
   const object: ConfigObject = requireObject(value, field);
-  rejectUnknownFields(object, ['start', 'end'], field);
+  rejectUnknownFields(object, ['start', 'end', 'subnetMask'], field);
   const start = readIPv4(object['start'], `${field}.start`);
   const end = readIPv4(object['end'], `${field}.end`);
   if (ipv4ToNumber(end) < ipv4ToNumber(start)) {
     throw invalidField(`${field}.end`, end, `an address not below start ${start}`);
   }
 
-  return { start, end };
+  if (object['subnetMask'] === undefined) {
+    return { start, end };
+  }
+
+  return {
+    start,
+    end,
+    subnetMask: readSubnetMask(object['subnetMask'], `${field}.subnetMask`, { start, end }),
+  };
 }
 
 function readStorePath(value: unknown, baseDirectory: string | undefined): string {

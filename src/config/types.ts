@@ -2,6 +2,7 @@
 
 import type { WireProfile } from '../wire/types.js';
 import type { Role } from '../../model/endpoint-types.js';
+import type { SharedSecret } from './shared-secret.js';
 
 export interface Endpoint {
   /** IPv4 address, dotted quad. */
@@ -15,6 +16,11 @@ export interface AddressRange {
   start: string;
   /** Last address of the range, inclusive. */
   end: string;
+  /**
+   * Subnet mask of the range's scope, required with profile "microsoft". The range's subnet
+   * address is then its scope ID (MSF-2.2.1-c), and option 33 carries the mask (MSF-3.1.5.2-b).
+   */
+  subnetMask?: string;
 }
 
 export interface RelationshipConfig {
@@ -46,4 +52,15 @@ export interface RelationshipConfig {
   pools: AddressRange[];
   /** Path of the SQLite lease store. */
   store: string;
+  /** Key of the message digest on every message; microsoft profile only (MSF-2.2-c, MSF-2.2-d). */
+  sharedSecret?: SharedSecret;
+  /**
+   * Safe period: seconds in COMMUNICATIONS-INTERRUPTED before moving to PARTNER-DOWN on its own
+   * (FO-10-a, MSF-3.1.2.1-a). Absent means never, the default of the draft and of Windows.
+   */
+  stateSwitchoverSeconds?: number;
+  /** Address Rebalancing interval of a primary, seconds (MSF-3.2.2.1-a); microsoft profile only. */
+  addressRebalancingSeconds?: number;
+  /** Percent of the free addresses a primary lends to the secondary as BACKUP; microsoft only. */
+  reservePercent?: number;
 }

@@ -60,13 +60,25 @@ export function updateFromStored(
   return dropUndefined(update);
 }
 
+/** The time value that means "never", as a BOOTP lease's lease-expiration-time carries it. */
+const INFINITE_TIME = 0xffff_ffff;
+
 /**
  * Returns the update with every time moved onto our clock (FO-7.8.2-g). A time of 0, which ISC
- * sends for "no time" in FREE and BACKUP updates (ISC-13), becomes absent.
+ * sends for "no time" in FREE and BACKUP updates (ISC-13), becomes absent. The infinite time
+ * 0xffffffff stays infinite, because a BOOTP lease never expires on either clock (FO-5.14-a).
  */
 export function localUpdateOf(update: BindingUpdate, clockDelta: number): BindingUpdate {
-  const toLocal = (time: number | undefined): number | undefined =>
-    time === undefined || time === 0 ? undefined : Math.max(0, time - clockDelta);
+  const toLocal = (time: number | undefined): number | undefined => {
+    if (time === undefined || time === 0) {
+      return undefined;
+    }
+
+    return time === INFINITE_TIME
+      ? time
+      : Math.min(INFINITE_TIME - 1, Math.max(0, time - clockDelta));
+  };
+
   return dropUndefined({
     ...update,
     leaseExpirationTime: toLocal(update.leaseExpirationTime),

@@ -8,13 +8,18 @@ import type { RelationshipConfig } from '../config/types.js';
 import { createSilentLogger, LogEvent, relationshipLogger, type Logger } from '../log.js';
 import type { FailoverConnection, ReceivedMessage } from '../peer/connection.js';
 import { createLink } from '../peer/create-link.js';
+import { hashBucketAssignmentForSplit } from '../peer/hash-buckets.js';
 import type { EstablishedSession, FailoverLink } from '../peer/link.js';
+import type { ConnectionTapFactory } from '../peer/connection-tap.js';
+import { option } from '../peer/options.js';
 import { systemClock, type Clock, type TimerHandle } from '../peer/timers.js';
 import { VENDOR_CLASS_IDENTIFIER } from '../peer/vendor-class.js';
 import { openLeaseStore } from '../store/sqlite-store.js';
 import type { EndpointRecord, LeaseStore } from '../store/types.js';
-import type { FailoverStateName } from '../wire/codes.js';
+import { OptionCode, type FailoverStateName } from '../wire/codes.js';
 import { EndpointDriver, type StateChange } from './endpoint-driver.js';
+import { microsoftExtensionsFor, type MicrosoftExtensions } from './microsoft-extensions.js';
+import { SafePeriodTimer } from './safe-period.js';
 import { SessionHandler } from './session-handler.js';
 import { buildSTATEOptions } from './state-message.js';
 import { UpdateReceiver } from './update-receiver.js';
@@ -27,6 +32,8 @@ export interface PeerOptions {
   logger?: Logger;
   /** Clock and timers; the system clock by default. */
   clock?: Clock;
+  /** Observer of every connection's bytes, such as the pcap writer of `dhcpf serve --pcap`. */
+  tapConnection?: ConnectionTapFactory;
 }
 
 /** Counters for the demo's summary and for tests. */
@@ -69,6 +76,14 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Last operating time from before this start: the failure time of RECOVER-WAIT (FO-9.6.2-a). */
   private readonly failureTime: number;
   private readonly timers = new Set<TimerHandle>();
+  private readonly safePeriod: SafePeriodTimer;
+  /** Parts for a Windows partner; all undefined in the isc profile. */
+  private readonly microsoft: MicrosoftExtensions;
+  private readonly tapConnection: ConnectionTapFactory | undefined;
+  /** hash-bucket-assignment of the partner's last accepted CONNECT (secondary, FO-7.8.2-i). */
+  private receivedHashBucketAssignment: Uint8Array | undefined;
+  /** A connection to the partner was established since this start. */
+  private everConnected = false;
   private readonly closedCounters = { sent: 0, received: 0 };
   private stopped = false;
 
@@ -83,10 +98,24 @@ export class Peer extends EventEmitter<PeerEvents> {
       peer: `${config.peer.address}:${config.peer.port}`,
     });
 
+    this.safePeriod = new SafePeriodTimer({
+      seconds: config.stateSwitchoverSeconds,
+      clock: this.clock,
+      logger: this.logger,
+      expire: () => this.dispatch({ type: 'SAFE_PERIOD_EXPIRED' }),
+    });
     const record = store.readEndpoint(config.name);
     this.adoptedMclt = record?.mclt;
     this.failureTime = record?.lastOperatingTime ?? 0;
+    this.tapConnection = options.tapConnection;
+    this.microsoft = microsoftExtensionsFor(config, {
+      store,
+      clock: this.clock,
+      logger: this.logger,
+      sendPending: () => this.sender.sendPending(),
+    });
     this.driver = this.createDriver(record);
+    this.driver.on('state', (change) => this.microsoft.rebalancer?.follow(change.to));
     this.sender = this.createSender();
     this.receiver = new UpdateReceiver({
       store,
@@ -94,6 +123,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       role: config.role,
       pools: config.pools,
       profile: config.profile,
+      adapters: this.microsoft.adapters,
     });
     this.link = this.createLink();
   }
@@ -110,9 +140,21 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** The MCLT in force: the primary's own, the adopted one on a secondary (FO-7.8.2-h). */
   get mclt(): number {
-    return this.config.role === 'secondary'
+    // MSF-3.3.5.1-b: a secondary with a Windows partner keeps its configured MCLT.
+    return this.config.role === 'secondary' && this.config.profile === 'isc'
       ? (this.adoptedMclt ?? this.config.mclt)
       : this.config.mclt;
+  }
+
+  /**
+   * The hash-bucket-assignment that splits the clients in NORMAL: the one a primary sends for its
+   * `split`, or the one a secondary received in the partner's last accepted CONNECT (FO-7.8.2-i).
+   * Undefined on a secondary before any CONNECT.
+   */
+  get hashBucketAssignment(): Uint8Array | undefined {
+    return this.config.role === 'primary'
+      ? hashBucketAssignmentForSplit(this.config.split)
+      : this.receivedHashBucketAssignment;
   }
 
   get statistics(): PeerStatistics {
@@ -128,9 +170,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Starts the machine, the STARTUP timer and the link (FO-9.3.2-d, FO-9.3.2-e). */
   async start(): Promise<void> {
     this.perform(this.driver.start());
-    this.startTimer(this.config.startupSeconds * 1000, () =>
-      this.dispatch({ type: 'STARTUP_EXPIRED' }),
-    );
+    this.startTimer(this.config.startupSeconds * 1000, () => this.onStartupExpired());
     this.scheduleOperatingTime();
     await this.link.start();
     this.logger.info(
@@ -150,11 +190,54 @@ export class Peer extends EventEmitter<PeerEvents> {
       timer.cancel();
     }
 
+    this.safePeriod.cancel();
+    this.microsoft.rebalancer?.stop();
+
     await this.link.stop();
     this.driver.persist();
     this.driver.stop();
     this.store.close();
     this.logger.info({ event: LogEvent.PEER_STOPPED, state: this.state }, 'peer stopped');
+  }
+
+  /**
+   * Asks a Windows partner for every binding of the listed scopes with an UPDREQ that carries
+   * them in option 30, as after scopes join the relationship (MSF-3.1.4.1-a, MSF-3.1.4.1-b).
+   * Returns false, sending nothing, in the isc profile or while no connection is established.
+   */
+  requestScopeUpdates(scopeIds: readonly string[]): boolean {
+    if (this.config.profile !== 'microsoft' || this.session === undefined) {
+      return false;
+    }
+
+    this.session.requestUpdates('UPDREQ', [option(OptionCode.MS_SCOPE_ID_LIST, [...scopeIds])]);
+    return true;
+  }
+
+  /**
+   * Applies the operator's partner-down command: the partner is known to be down, since `since`
+   * when given (seconds since 1970). Only NORMAL, COMMUNICATIONS-INTERRUPTED and
+   * RESOLUTION-INTERRUPTED act on it (FO-9.8.4-a, FO-9.9.3-a, FO-9.11.3-a). Other states ignore it.
+   */
+  partnerDown(since?: number): void {
+    this.dispatch(since === undefined ? { type: 'PARTNER_DOWN' } : { type: 'PARTNER_DOWN', since });
+  }
+
+  /**
+   * Ends STARTUP by the configured policy (FO-9.3.2-g). When no connection got through CONNECT and
+   * CONNECTACK in that time, it raises an alarm, because a partner that is down and a partner
+   * configured for another relationship or role look the same from here (FO-7.8.2-f).
+   */
+  private onStartupExpired(): void {
+    if (this.driver.state === 'STARTUP' && !this.everConnected) {
+      const awaited = this.config.role === 'secondary' ? 'CONNECT' : 'accepting CONNECTACK';
+      this.logger.warn(
+        { event: LogEvent.ALARM_RAISED, state: 'STARTUP', rule: 'FO-9.3.2-g', awaited },
+        `alarm: no ${awaited} from the partner within ${this.config.startupSeconds} s of STARTUP`,
+      );
+    }
+
+    this.dispatch({ type: 'STARTUP_EXPIRED' });
   }
 
   private createDriver(record: EndpointRecord | undefined): EndpointDriver {
@@ -180,6 +263,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       profile: this.config.profile,
       updatesPerMessage: this.config.updatesPerMessage,
       mclt: () => this.mclt,
+      adapters: this.microsoft.adapters,
     });
     sender.on('progress', (count, total) =>
       this.emit('sync', { direction: 'sent', count, total, done: false }),
@@ -196,6 +280,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       vendorClassIdentifier: VENDOR_CLASS_IDENTIFIER,
       clock: this.clock,
       logger: this.logger,
+      tapConnection: this.tapConnection,
       hooks: {
         stateOptions: () => buildSTATEOptions(this.driver.announced),
         adoptMCLT: (mclt) => this.adoptMCLT(mclt),
@@ -221,6 +306,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private onEstablished({ connection, partner }: EstablishedSession): void {
+    this.everConnected = true;
+    if (partner.hashBucketAssignment !== undefined) {
+      this.receivedHashBucketAssignment = partner.hashBucketAssignment;
+    }
+
     this.sender.attach(connection, partner.maxUnackedUpdates);
     this.receiver.rejections.reset();
     this.session = new SessionHandler({
@@ -233,6 +323,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       receiver: this.receiver,
       dispatch: (event) => this.dispatch(event),
       onSync: (event) => this.emit('sync', event),
+      beforeUPDREQ: this.microsoft.beforeUPDREQ,
     });
     connection.on('close', () => this.countClosed(connection));
   }
@@ -250,6 +341,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     const session = this.session;
     this.session = undefined;
     this.sender.detach();
+    // MSF-3.2.2.1-c: no rebalancing while communications are down.
+    this.microsoft.rebalancer?.stop();
     if (session?.communicationsOk === true && !this.stopped) {
       this.dispatch({ type: 'COMMUNICATIONS_FAILED' });
     }
@@ -262,6 +355,11 @@ export class Peer extends EventEmitter<PeerEvents> {
 
     const stateBefore = this.driver.state;
     const effects = this.driver.dispatch(event);
+    if (this.driver.state !== 'COMMUNICATIONS-INTERRUPTED') {
+      // The safe period only counts inside COMMUNICATIONS-INTERRUPTED (FO-9.9.3-a).
+      this.safePeriod.cancel();
+    }
+
     this.perform(effects);
     const announced = effects.some((effect) => effect.type === 'SEND_STATE');
     if (this.driver.state !== stateBefore && !announced) {
@@ -292,8 +390,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.sender.sendPending();
         return;
       case 'START_SAFE_PERIOD_TIMER':
-        // GAP(FO-10-a): no safe period can be configured, so COMMUNICATIONS-INTERRUPTED lasts until
-        // the partner returns or an operator acts, because the automatic takeover is optional.
+        this.safePeriod.start();
         return;
       case 'RAISE_ALARM':
         this.logger.warn(

@@ -30,6 +30,8 @@ export interface SessionOptions {
   receiver: UpdateReceiver;
   dispatch(event: EndpointEvent): void;
   onSync(event: SyncEvent): void;
+  /** Runs before an UPDREQ is answered; the microsoft profile marks option 30's scopes pending. */
+  beforeUPDREQ?(message: FailoverMessage): void;
 }
 
 /** An UPDREQ or UPDREQALL this endpoint sent and the bindings received since. */
@@ -54,10 +56,13 @@ export class SessionHandler {
     this.options.connection.send(MessageType.STATE, options);
   }
 
-  /** Sends UPDREQ or UPDREQALL and remembers its xid for the UPDDONE (FO-7.5-a). */
-  requestUpdates(kind: OwnRequest['kind']): void {
+  /**
+   * Sends UPDREQ or UPDREQALL with `options` (option 30 of a scoped UPDREQ, MSF-3.1.4.1-b) and
+   * remembers its xid for the UPDDONE (FO-7.5-a).
+   */
+  requestUpdates(kind: OwnRequest['kind'], options: FailoverOption[] = []): void {
     const type = kind === 'UPDREQ' ? MessageType.UPDREQ : MessageType.UPDREQALL;
-    const xid = this.options.connection.send(type, []);
+    const xid = this.options.connection.send(type, options);
     this.requests.set(xid, { kind, received: 0, progress: new SyncProgress(0) });
     this.options.logger.info(
       { event: LogEvent.SYNC_PROGRESS, direction: 'received', request: kind, received: 0 },
@@ -162,6 +167,7 @@ export class SessionHandler {
         this.onSTATE(message);
         return;
       case MessageType.UPDREQ:
+        this.options.beforeUPDREQ?.(message);
         this.options.sender.onUPDREQ(message.xid);
         return;
       case MessageType.UPDREQALL:

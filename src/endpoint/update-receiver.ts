@@ -16,6 +16,7 @@ import type {
   WireProfile,
 } from '../wire/types.js';
 import { bindingStatusName, localUpdateOf, storedFromUpdate } from './binding-convert.js';
+import { bndackMessageOf } from './bndack-message.js';
 import {
   bindingAckOptions,
   encodeStoredOptions,
@@ -23,6 +24,7 @@ import {
   type ReceivedTransaction,
 } from './binding-wire.js';
 import { RejectionLog } from './rejection-log.js';
+import type { UpdateAdapters } from './microsoft-updates.js';
 
 export interface UpdateReceiverOptions {
   store: LeaseStore;
@@ -30,6 +32,8 @@ export interface UpdateReceiverOptions {
   role: Role;
   pools: readonly AddressRange[];
   profile: WireProfile;
+  /** Steps of the microsoft profile: draft form of a Windows update, the 16-update limit. */
+  adapters?: UpdateAdapters;
 }
 
 /** The BNDACK to send for one BNDUPD: the same xid, every address (FO-7.2.1-a, FO-6.3-c). */
@@ -81,7 +85,29 @@ export class UpdateReceiver {
       );
     }
 
-    return transactions;
+    return this.withinLimit(message, transactions);
+  }
+
+  /** MSF-3.1.5.2-h: a Windows BNDUPD is processed up to its 16th update; AMB-13 acks only those. */
+  private withinLimit(
+    message: FailoverMessage,
+    transactions: ReceivedTransaction[],
+  ): ReceivedTransaction[] {
+    const limit = this.options.adapters?.maxTransactions;
+    if (limit === undefined || transactions.length <= limit) {
+      return transactions;
+    }
+
+    this.options.logger.warn(
+      {
+        event: LogEvent.UPDATE_REJECTED,
+        xid: message.xid,
+        updates: transactions.length,
+        rule: 'MSF-3.1.5.2-h',
+      },
+      `BNDUPD xid ${message.xid} has ${transactions.length} updates, the ones after ${limit} are ignored`,
+    );
+    return transactions.slice(0, limit);
   }
 
   /** A transaction the message check already rejected (FO-7.1.3-a, Table 7.1-1). */
@@ -89,19 +115,24 @@ export class UpdateReceiver {
     transaction: Extract<ReceivedTransaction, { kind: 'rejected' }>,
   ): BindingAck {
     const { ack, rule } = transaction;
+    const detail = ack.message ?? 'invalid transaction';
     this.rejections.record(
       { address: ack.address, rejectReason: ack.rejectReason, rule, by: 'us' },
-      `rejected the partner's update: ${ack.message ?? 'invalid transaction'}`,
+      `rejected the partner's update: ${detail}`,
     );
-    return ack;
+    return { ...ack, message: bndackMessageOf(ack.rejectReason, detail) };
   }
 
   private decide(
-    update: BindingUpdate,
+    received: BindingUpdate,
     accepted: Map<string, StoredBinding>,
     now: number,
   ): BindingAck {
-    const stored = accepted.get(update.address) ?? this.options.store.getBinding(update.address);
+    const stored =
+      accepted.get(received.address) ?? this.options.store.getBinding(received.address);
+    // MSF-3.1.5.2-e: a Windows update is decided in its draft form.
+    const adapters = this.options.adapters;
+    const update = adapters === undefined ? received : adapters.toDraftUpdate(received, stored);
     const decision = decideBindingUpdate({
       role: this.options.role,
       now,
@@ -124,7 +155,7 @@ export class UpdateReceiver {
       return {
         address: update.address,
         rejectReason: decision.rejectReason,
-        message: decision.message,
+        message: bndackMessageOf(decision.rejectReason, decision.message),
       };
     }
 

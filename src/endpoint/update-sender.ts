@@ -15,10 +15,18 @@ import { potentialExpirationOf, updateFromStored } from './binding-convert.js';
 import { acknowledgeUpdates, type Acknowledgement } from './acknowledge.js';
 import { RejectionLog } from './rejection-log.js';
 import { SyncProgress } from './sync-progress.js';
+import { keepsBNDUPDOrder, type UpdateAdapters } from './microsoft-updates.js';
 
 /** One BNDUPD on the wire: the change of each address it carries. */
 interface OutstandingBNDUPD {
   entries: Map<string, { updateSeq: number; sentPet: number | undefined }>;
+}
+
+/** A BNDUPD built by pump, waiting for its PETs to be stored before it goes out. */
+interface PreparedBNDUPD {
+  bndupd: OutstandingBNDUPD;
+  raisedPets: StoredBinding[];
+  options: FailoverOption[];
 }
 
 /** The partner's UPDREQ or UPDREQALL in progress. */
@@ -37,6 +45,8 @@ export interface UpdateSenderOptions {
   updatesPerMessage: number;
   /** The MCLT in force, for the PET of bindings that have none (FO-7.1.1-f). */
   mclt(): number;
+  /** Steps of the microsoft profile: the Windows form of a binding, the BNDACK order check. */
+  adapters?: UpdateAdapters;
 }
 
 export interface UpdateSenderEvents {
@@ -60,6 +70,8 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   /** Rejected changes are not sent again on this connection until a new request (FO-7.2.2-b). */
   private readonly rejected = new Map<string, number>();
   private queue: string[] = [];
+  /** Index of the next address in `queue`; Array.shift would copy the whole queue every time. */
+  private queueHead = 0;
   private queued = new Set<string>();
   /** The store may hold pending bindings that are not queued yet. */
   private refillNeeded = false;
@@ -88,6 +100,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.inFlight.clear();
     this.rejected.clear();
     this.queue = [];
+    this.queueHead = 0;
     this.queued.clear();
     this.refillNeeded = false;
     this.request = undefined;
@@ -139,8 +152,13 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       return;
     }
 
+    const acks = bindingAcksOf(message);
+    if (this.options.adapters?.requireAckOrder === true && !this.inBNDUPDOrder(bndupd, acks)) {
+      return;
+    }
+
     this.outstanding.delete(message.xid);
-    for (const ack of bindingAcksOf(message)) {
+    for (const ack of acks) {
       const entry = bndupd.entries.get(ack.address);
       if (entry === undefined) {
         this.options.logger.warn(
@@ -175,6 +193,25 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     }
   }
 
+  /**
+   * MSF-3.1.5.3-a, MSF-3.1.5.3-b: a Windows BNDACK out of its BNDUPD's order is dropped. Its
+   * updates stay in flight until the connection ends, because [MS-DHCPF] gives no rule for
+   * sending them again (AMB-14).
+   */
+  private inBNDUPDOrder(bndupd: OutstandingBNDUPD, acks: readonly { address: string }[]): boolean {
+    const sent = [...bndupd.entries.keys()];
+    const acked = acks.map((ack) => ack.address);
+    if (keepsBNDUPDOrder(sent, acked)) {
+      return true;
+    }
+
+    this.options.logger.warn(
+      { event: LogEvent.MESSAGE_REJECTED, sent, acked, rule: 'MSF-3.1.5.3-b' },
+      'dropped BNDACK whose addresses are not in the order of its BNDUPD',
+    );
+    return false;
+  }
+
   /** FO-7.2.2-b: logs the rejection; the same update is not sent again on this connection. */
   private recordRejection(
     address: string,
@@ -201,6 +238,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     // FO-7.2.2-b MAY: rejected updates go out again while answering a new request.
     this.rejected.clear();
     this.queue = [];
+    this.queueHead = 0;
     this.queued.clear();
     this.enqueue(pending);
     this.refillNeeded = false;
@@ -217,15 +255,20 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   }
 
   private pump(): void {
-    while (this.connection?.isOpen === true && this.outstanding.size < this.window) {
+    const ready: PreparedBNDUPD[] = [];
+    while (this.connection?.isOpen === true && this.outstanding.size + ready.length < this.window) {
       const batch = this.takeBatch();
       if (batch.length === 0) {
         break;
       }
 
-      this.sendBNDUPD(batch);
+      const prepared = this.prepareBNDUPD(batch);
+      if (prepared !== undefined) {
+        ready.push(prepared);
+      }
     }
 
+    this.sendPrepared(ready);
     this.finishRequestIfAnswered();
   }
 
@@ -233,11 +276,11 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   private takeBatch(): StoredBinding[] {
     const batch: StoredBinding[] = [];
     while (batch.length < this.options.updatesPerMessage) {
-      if (this.queue.length === 0 && !this.refill()) {
+      if (this.queueHead >= this.queue.length && !this.refill()) {
         break;
       }
 
-      const address = this.queue.shift();
+      const address = this.takeQueued();
       if (address === undefined) {
         break;
       }
@@ -252,6 +295,18 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     return batch;
   }
 
+  /** Takes the next queued address in constant time, and frees the queue once it is drained. */
+  private takeQueued(): string | undefined {
+    const address = this.queue[this.queueHead];
+    this.queueHead += 1;
+    if (this.queueHead >= this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+
+    return address;
+  }
+
   private refill(): boolean {
     if (!this.refillNeeded) {
       return false;
@@ -260,7 +315,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.refillNeeded = false;
     const store = this.options.store;
     this.enqueue(store.pendingBindings(store.countPending()));
-    return this.queue.length > 0;
+    return this.queueHead < this.queue.length;
   }
 
   /** Returns the binding if it still has to go out; settles it otherwise. */
@@ -282,12 +337,8 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     return binding;
   }
 
-  private sendBNDUPD(batch: StoredBinding[]): void {
-    const connection = this.connection;
-    if (connection === undefined) {
-      return;
-    }
-
+  /** Builds one BNDUPD from a batch and marks its addresses in flight; undefined if none is sendable. */
+  private prepareBNDUPD(batch: StoredBinding[]): PreparedBNDUPD | undefined {
     const bndupd: OutstandingBNDUPD = { entries: new Map() };
     const raisedPets: StoredBinding[] = [];
     const options: FailoverOption[] = [];
@@ -306,15 +357,25 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       options.push(...prepared.options);
     }
 
-    if (bndupd.entries.size === 0) {
+    return bndupd.entries.size === 0 ? undefined : { bndupd, raisedPets, options };
+  }
+
+  /**
+   * FO-7.1.1-g: the PET sent must be recoverable later, so the PETs of every BNDUPD about to go out
+   * are stored first, in one store transaction rather than one disk sync per BNDUPD.
+   */
+  private sendPrepared(ready: readonly PreparedBNDUPD[]): void {
+    const connection = this.connection;
+    if (connection === undefined || ready.length === 0) {
       return;
     }
 
-    // FO-7.1.1-g: the PET sent must be recoverable later, so it is stored before it goes out.
-    this.options.store.putBindings(raisedPets);
-    const xid = connection.send(MessageType.BNDUPD, options);
-    this.outstanding.set(xid, bndupd);
-    this.bindingsSent += bndupd.entries.size;
+    this.options.store.putBindings(ready.flatMap((prepared) => prepared.raisedPets));
+    for (const { bndupd, options } of ready) {
+      const xid = connection.send(MessageType.BNDUPD, options);
+      this.outstanding.set(xid, bndupd);
+      this.bindingsSent += bndupd.entries.size;
+    }
   }
 
   /**
@@ -330,7 +391,8 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
         : undefined;
     const otherOptions = decodeStoredOptions(binding.otherOptions, this.options.profile);
     try {
-      const update = updateFromStored(binding, pet, otherOptions);
+      const build = this.options.adapters?.buildUpdate ?? updateFromStored;
+      const update = build(binding, pet, otherOptions);
       return { pet, options: bindingUpdateOptions([update], this.options.profile) };
     } catch (error) {
       if (!(error instanceof FailoverError)) {

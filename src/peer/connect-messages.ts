@@ -136,8 +136,9 @@ export function checkCONNECT(
   }
 
   // Step 4: a digest cannot be checked, so it is rejected with reason 12.
-  // GAP(FO-11-a): no shared secret can be configured, because no partner in use sends digests
-  // (ISC dhcpd has none, ISC-3).
+  // GAP(FO-11-a): the isc profile has no shared secret, because no partner in use sends the
+  // HMAC-MD5 digest (ISC dhcpd has none, ISC-3). The microsoft profile checks its digests in the
+  // connection, before this step, and removes the option (MSF-3.1.5-a).
   if (hasOption(connect, OptionCode.MESSAGE_DIGEST)) {
     return reject(
       RejectReason.MESSAGE_DIGEST_NOT_SUPPORTED,

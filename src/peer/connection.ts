@@ -17,6 +17,8 @@ import {
 } from './wire-adapter.js';
 import { nowSeconds, type Clock, type TimerHandle } from './timers.js';
 import { rejectOptions } from './options.js';
+import type { ConnectionGuard, GuardRejection } from './connection-guard.js';
+import type { ConnectionTap } from './connection-tap.js';
 
 /** A decoded message and the local time it arrived, seconds since 1970 (FO-5.10-c). */
 export interface ReceivedMessage {
@@ -38,6 +40,10 @@ export interface ConnectionOptions {
   profile: WireProfile;
   clock: Clock;
   logger: Logger;
+  /** Per-message checks and encoding of the profile (digest, clock); none in the isc profile. */
+  guard?: ConnectionGuard;
+  /** Observer of the bytes sent and received, such as a pcap writer. */
+  tap?: ConnectionTap;
 }
 
 /** Counts of messages, for the demo's summary and the tests. */
@@ -60,6 +66,8 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
   private readonly profile: WireProfile;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly guard: ConnectionGuard | undefined;
+  private readonly tap: ConnectionTap | undefined;
   private readonly framer = createFramer();
   private nextXid = 0;
   private closed = false;
@@ -74,6 +82,8 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     this.profile = options.profile;
     this.clock = options.clock;
     this.logger = options.logger;
+    this.guard = options.guard;
+    this.tap = options.tap;
     this.remoteAddress = options.socket.remoteAddress ?? 'unknown';
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -96,7 +106,9 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     }
 
     const message = buildMessage(type, xid, nowSeconds(this.clock), options, this.profile);
-    this.socket.write(encodeFrame(message, this.profile));
+    const bytes = this.guard?.encode(message) ?? encodeFrame(message, this.profile);
+    this.tap?.sent(bytes);
+    this.socket.write(bytes);
     this.counters.sent++;
     this.logger.debug(
       { event: LogEvent.MESSAGE_SENT, type: messageTypeLabel(type), xid },
@@ -160,6 +172,7 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     }
 
     const receivedAt = nowSeconds(this.clock);
+    this.tap?.received(chunk);
     let frames: Uint8Array[];
     let failure: DecodeError | undefined;
     try {
@@ -176,6 +189,13 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     const received: ReceivedMessage[] = [];
     let failedFrame: Uint8Array | undefined;
     for (const frame of frames) {
+      const rejection = this.guard?.check(frame, receivedAt);
+      if (rejection !== undefined) {
+        this.deliver(received);
+        this.dropStream(rejection);
+        return;
+      }
+
       try {
         const message = this.decodeAcceptedFrame(frame);
         if (message !== undefined) {
@@ -260,6 +280,20 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     this.disconnect(RejectReason.UNKNOWN, error.message);
   }
 
+  /** Drops a frame the guard rejected and closes without a DISCONNECT (MSF-3.1.5-a, AMB-24). */
+  private dropStream(rejection: GuardRejection): void {
+    this.logger.warn(
+      {
+        event: rejection.event,
+        code: rejection.code,
+        rule: rejection.rule,
+        remote: this.remoteAddress,
+      },
+      `closing connection: ${rejection.message}`,
+    );
+    this.close(rejection.message);
+  }
+
   private restartSendTimer(): void {
     this.sendTimer?.cancel();
     if (this.sendIntervalMs <= 0 || this.closed) {
@@ -280,7 +314,7 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
 
     this.receiveTimer = this.clock.setTimer(this.receiveIntervalMs, () => {
       // FO-8.3-c: DISCONNECT 17 just before dropping a silent connection.
-      this.disconnect(RejectReason.NO_TRAFFIC, 'no traffic within sufficient time');
+      this.disconnect(RejectReason.NO_TRAFFIC, 'no traffic');
     });
   }
 
@@ -292,6 +326,7 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     this.closed = true;
     this.sendTimer?.cancel();
     this.receiveTimer?.cancel();
+    this.tap?.closed();
     if (!this.socket.destroyed && this.socket.writableEnded === false) {
       this.socket.destroy();
     }

@@ -12,6 +12,12 @@ import { FailoverConnection, type ReceivedMessage } from './connection.js';
 import type { CheckResult, LocalParameters, PartnerParameters } from './connect-messages.js';
 import { findOption } from './options.js';
 import type { Clock, TimerHandle } from './timers.js';
+import type { ConnectionGuard } from './connection-guard.js';
+import type { ConnectionTapFactory } from './connection-tap.js';
+import { connectionGuardFor } from './microsoft-guard.js';
+import { handshakeRulesFor, type HandshakeRules } from './microsoft-connect.js';
+import { droppedOnReceipt } from './microsoft-drops.js';
+import { messageTypeLabel } from './wire-adapter.js';
 
 export interface LinkHooks {
   /** STATE options to send right after CONNECT/CONNECTACK (FO-7.10-a). */
@@ -40,6 +46,8 @@ export interface LinkOptions {
   clock: Clock;
   logger: Logger;
   hooks: LinkHooks;
+  /** Observer of every connection's bytes, such as a pcap writer. */
+  tapConnection?: ConnectionTapFactory;
 }
 
 export abstract class FailoverLink extends EventEmitter<LinkEvents> {
@@ -48,6 +56,10 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
   protected readonly logger: Logger;
   protected readonly hooks: LinkHooks;
   protected readonly local: LocalParameters;
+  /** CONNECT and CONNECTACK rules of the profile (draft, or [MS-DHCPF] section 3.3.5.1). */
+  protected readonly handshake: HandshakeRules;
+  private readonly guard: ConnectionGuard | undefined;
+  private readonly tapConnection: ConnectionTapFactory | undefined;
   protected current: FailoverConnection | undefined;
   protected handshakeTimer: TimerHandle | undefined;
   protected stopped = false;
@@ -58,6 +70,9 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
     this.clock = options.clock;
     this.logger = options.logger;
     this.hooks = options.hooks;
+    this.handshake = handshakeRulesFor(options.config);
+    this.guard = connectionGuardFor(options.config);
+    this.tapConnection = options.tapConnection;
     this.local = {
       relationshipName: options.config.name,
       maxUnackedUpdates: options.config.maxUnackedUpdates,
@@ -100,6 +115,23 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
     );
     connection.send(MessageType.STATE, this.hooks.stateOptions());
     this.emit('established', { connection, partner });
+  }
+
+  /** Removes the messages the profile drops on receipt, logging each (MSF-3.1.5.8-a). */
+  protected withoutDropped(received: ReceivedMessage[]): ReceivedMessage[] {
+    return received.filter(({ message }) => {
+      const rule = droppedOnReceipt(this.config.profile, this.config.role, message.type);
+      if (rule === undefined) {
+        return true;
+      }
+
+      const type = messageTypeLabel(message.type);
+      this.logger.debug(
+        { event: LogEvent.MESSAGE_REJECTED, messageType: type, xid: message.xid, rule },
+        `dropped ${type} on receipt`,
+      );
+      return false;
+    });
   }
 
   protected forward(connection: FailoverConnection, received: ReceivedMessage[]): void {
@@ -145,6 +177,8 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
       profile: this.config.profile,
       clock: this.clock,
       logger: this.logger,
+      guard: this.guard,
+      tap: this.tapConnection?.(socket, this.config.role === 'primary'),
     });
     connection.on('close', (reason) => this.onConnectionClosed(connection, reason));
     return connection;

@@ -5,7 +5,6 @@ import { connect, type Socket } from 'node:net';
 import { LogEvent } from '../log.js';
 import { MessageType } from '../wire/codes.js';
 import type { FailoverConnection, ReceivedMessage } from './connection.js';
-import { buildCONNECTOptions, checkCONNECTACK } from './connect-messages.js';
 import { hashBucketAssignmentForSplit } from './hash-buckets.js';
 import { FailoverLink } from './link.js';
 import { rejectOptions } from './options.js';
@@ -81,7 +80,7 @@ export class PrimaryLink extends FailoverLink {
     // FO-8.2-c: the primary's first message on a new connection is CONNECT (FO-7.8-a).
     this.connectXid = connection.send(
       MessageType.CONNECT,
-      buildCONNECTOptions(
+      this.handshake.buildCONNECTOptions(
         this.local,
         this.hooks.currentMCLT(),
         hashBucketAssignmentForSplit(this.config.split),
@@ -90,7 +89,8 @@ export class PrimaryLink extends FailoverLink {
     this.startHandshakeTimer(connection, 'CONNECTACK', 'FO-7.9.2-a');
   }
 
-  private onPrimaryMessages(connection: FailoverConnection, received: ReceivedMessage[]): void {
+  private onPrimaryMessages(connection: FailoverConnection, all: ReceivedMessage[]): void {
+    const received = this.withoutDropped(all);
     if (connection.established) {
       this.forward(connection, received);
       return;
@@ -123,7 +123,11 @@ export class PrimaryLink extends FailoverLink {
 
   private acceptCONNECTACK(connection: FailoverConnection, received: ReceivedMessage): void {
     this.handshakeTimer?.cancel();
-    const result = checkCONNECTACK(received.message, received.receivedAt, this.config.maxClockSkew);
+    const result = this.handshake.checkCONNECTACK(
+      received.message,
+      received.receivedAt,
+      this.config.maxClockSkew,
+    );
     if (!result.accepted) {
       this.logRejectedHandshake('CONNECTACK', result);
       if (result.rule !== 'FO-7.9.2-c') {

@@ -9,7 +9,6 @@ import type { FailoverConnection, ReceivedMessage } from './connection.js';
 import {
   buildAcceptingCONNECTACKOptions,
   buildRejectingCONNECTACKOptions,
-  checkCONNECT,
   type CheckResult,
 } from './connect-messages.js';
 import { FailoverLink, normalizeAddress } from './link.js';
@@ -87,7 +86,8 @@ export class SecondaryLink extends FailoverLink {
     );
   }
 
-  private onSecondaryMessages(connection: FailoverConnection, received: ReceivedMessage[]): void {
+  private onSecondaryMessages(connection: FailoverConnection, all: ReceivedMessage[]): void {
+    const received = this.withoutDropped(all);
     if (connection.established) {
       this.forward(connection, received);
       return;
@@ -111,7 +111,7 @@ export class SecondaryLink extends FailoverLink {
 
   private answerCONNECT(connection: FailoverConnection, received: ReceivedMessage): void {
     const connect = received.message;
-    let result: CheckResult = checkCONNECT(connect, received.receivedAt, {
+    let result: CheckResult = this.handshake.checkCONNECT(connect, received.receivedAt, {
       relationshipName: this.config.name,
       maxClockSkew: this.config.maxClockSkew,
     });
@@ -133,7 +133,11 @@ export class SecondaryLink extends FailoverLink {
     }
 
     this.current = connection;
-    this.hooks.adoptMCLT(result.partner.mclt ?? this.config.mclt);
+    // The microsoft rules leave mclt out, because a Windows secondary keeps its own (MSF-3.3.5.1-b).
+    if (result.partner.mclt !== undefined) {
+      this.hooks.adoptMCLT(result.partner.mclt);
+    }
+
     connection.send(
       MessageType.CONNECTACK,
       buildAcceptingCONNECTACKOptions(this.local, connect),

@@ -16,9 +16,12 @@ export function createFramer(): Framer {
   return new MessageFramer();
 }
 
-/** Decodes one frame; raises DecodeError for malformed bytes. */
+/**
+ * Decodes one received frame; raises DecodeError for malformed bytes. A repeated option is one of
+ * them, so that neither copy is acted on and the connection closes (FO-6.2-c).
+ */
 export function decodeFrame(frame: Uint8Array, profile: WireProfile): FailoverMessage {
-  return decodeMessage(frame, profile);
+  return decodeMessage(frame, profile, { rejectRepeatedOptions: true });
 }
 
 export function encodeFrame(message: FailoverMessage, profile: WireProfile): Uint8Array {

@@ -3,6 +3,12 @@
 // from the [MS-DHCPF] table of MSF-3.1.5.2-b.
 
 import { BindingStatus, OptionCode as O } from './codes.js';
+import {
+  isMicrosoftRedistribution,
+  MicrosoftAddressState,
+  MicrosoftIPFlag,
+  MS_ADDRESS_STATE_MASK,
+} from './microsoft-binding-status.js';
 import type { WireProfile } from './types.js';
 
 /** The option rules of one column of the table. */
@@ -129,14 +135,6 @@ const MS_TABLE: Readonly<Record<string, BindingRequirements>> = {
   },
 };
 
-/** Microsoft IP-flags bits in lease updates (MSF-3.1.4.2-d). */
-const MS_IP_FLAG_RELEASED = 0x2;
-const MS_IP_FLAG_DELETED_COMM_DOWN = 0x4;
-/** Redistribution enum values: FREE, BACKUP, RECONCILE, FREE_UPDATE, BACKUP_UPDATE (MSF-3.1.4.2-g). */
-const MS_REDISTRIBUTION_VALUES = new Set([1, 2, 4, 5, 6]);
-const MS_ADDRESS_STATE_MASK = 0x03;
-const MS_ADDRESS_STATE_DECLINED = 2;
-
 /** Facts about one transaction that select its table column. */
 export interface TransactionShape {
   bindingStatus: number;
@@ -158,7 +156,7 @@ export function bindingRequirementsFor(
   }
 
   const ipFlags = shape.ipFlags ?? 0;
-  if ((ipFlags & MS_IP_FLAG_DELETED_COMM_DOWN) !== 0) {
+  if ((ipFlags & MicrosoftIPFlag.DELETED_COMM_DOWN) !== 0) {
     return undefined;
   }
 
@@ -171,18 +169,14 @@ export function bindingRequirementsFor(
  * value is the lease bit-field, read as in MSF-3.1.4.2-h.
  */
 function microsoftColumnOf(shape: TransactionShape, ipFlags: number): string {
-  const redistribution =
-    ipFlags === 0 &&
-    !shape.hasClientHardwareAddress &&
-    MS_REDISTRIBUTION_VALUES.has(shape.bindingStatus);
-  if (redistribution) {
+  if (isMicrosoftRedistribution(shape)) {
     return 'FREE/BACKUP';
   }
 
-  if ((ipFlags & MS_IP_FLAG_RELEASED) !== 0) {
+  if ((ipFlags & MicrosoftIPFlag.ADDRESS_RELEASED) !== 0) {
     return 'RELEASED';
   }
 
   const addressState = shape.bindingStatus & MS_ADDRESS_STATE_MASK;
-  return addressState >= MS_ADDRESS_STATE_DECLINED ? 'EXPIRED' : 'ACTIVE';
+  return addressState >= MicrosoftAddressState.DECLINED ? 'EXPIRED' : 'ACTIVE';
 }

@@ -2,7 +2,7 @@
 
 export * from './codes.js';
 export type * from './types.js';
-export { decodeMessage, encodeMessage, payloadOffsetFor } from './message.js';
+export { decodeMessage, encodeMessage, payloadOffsetFor, type DecodeOptions } from './message.js';
 export { MessageFramer, FramingError } from './framer.js';
 export { checkMessage, type CheckOptions } from './check-message.js';
 export type { MessageProblem } from './message-problem.js';

@@ -9,13 +9,29 @@ import type { FailoverMessage, WireProfile } from './types.js';
 /** The payload-offset a Windows partner sends although its options start at byte 12 (E-1, OBS-1). */
 const WINDOWS_PAYLOAD_OFFSET = 8;
 
+/** Options of decodeMessage: the checks it makes beyond the message layout. */
+export interface DecodeOptions {
+  /**
+   * Raise FO_ERR_REPEATED_OPTION for an option that occurs twice in the message, or in BNDUPD and
+   * BNDACK twice in one transaction (FO-6.2-c). A receiver sets it, so that no copy of a repeated
+   * option is acted on. Tools that show what was sent leave it unset, and checkMessage reports
+   * the repeat instead.
+   */
+  rejectRepeatedOptions?: boolean;
+}
+
 /**
  * Decodes one whole message. `bytes` must hold exactly the message, as MessageFramer returns it.
  * Raises DecodeError, and nothing else, on any input: FO_ERR_MESSAGE_LENGTH, FO_ERR_PAYLOAD_OFFSET,
- * FO_ERR_OPTION_OVERRUN, FO_ERR_OPTION_LENGTH or FO_ERR_OPTION_VALUE. Unknown message types and
- * unknown options decode normally; what to do with them is the receiver's decision (FO-6.1-d).
+ * FO_ERR_OPTION_OVERRUN, FO_ERR_OPTION_LENGTH, FO_ERR_OPTION_VALUE or, with
+ * `options.rejectRepeatedOptions`, FO_ERR_REPEATED_OPTION. Unknown message types and unknown
+ * options decode normally; what to do with them is the receiver's decision (FO-6.1-d).
  */
-export function decodeMessage(bytes: Uint8Array, profile: WireProfile): FailoverMessage {
+export function decodeMessage(
+  bytes: Uint8Array,
+  profile: WireProfile,
+  options: DecodeOptions = {},
+): FailoverMessage {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   checkMessageLength(view);
   const type = view.getUint8(2);
@@ -28,7 +44,14 @@ export function decodeMessage(bytes: Uint8Array, profile: WireProfile): Failover
     time: view.getUint32(4),
     xid: view.getUint32(8),
     extraHeader,
-    options: decodeOptions(view, payloadStart, bytes.length, profile, type),
+    options: decodeOptions(
+      view,
+      payloadStart,
+      bytes.length,
+      profile,
+      type,
+      options.rejectRepeatedOptions ?? false,
+    ),
   };
 }
 

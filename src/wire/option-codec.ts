@@ -156,9 +156,11 @@ export function bytesCodec(
   };
 }
 
-/** Copies `length` bytes at `offset` of a view into a new array that owns its buffer. */
+/**
+ * Copies `length` bytes at `offset` of a view into a new array that owns its buffer.
+ * TypedArray.slice keeps small copies on the JavaScript heap, where ArrayBuffer.slice allocates a
+ * separate backing store for each, which made it half of the decode time of an ACTIVE BNDUPD.
+ */
 export function copyBytes(view: DataView, offset: number, length: number): Uint8Array {
-  return new Uint8Array(
-    view.buffer.slice(view.byteOffset + offset, view.byteOffset + offset + length),
-  );
+  return new Uint8Array(view.buffer, view.byteOffset + offset, length).slice();
 }

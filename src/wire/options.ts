@@ -6,6 +6,7 @@ import { DRAFT_OPTION_CODECS } from './draft-options.js';
 import { isMicrosoftOptionCode, MICROSOFT_OPTION_CODECS } from './microsoft-options.js';
 import { messageTypeName, optionName } from './names.js';
 import { checkUnsigned, copyBytes, encodeValueError, type OptionCodec } from './option-codec.js';
+import { RepeatedOptionCheck } from './repeated-option.js';
 import type { FailoverOption, KnownOption, OptionValueMap, WireProfile } from './types.js';
 
 /** Length of an option's code and length fields. */
@@ -36,8 +37,9 @@ export function isDecodedCode(code: number, profile: WireProfile): code is keyof
 
 /**
  * Decodes the options between `start` and `end` of a message. Raises DecodeError with
- * FO_ERR_OPTION_OVERRUN when an option's header or value runs past `end`, and whatever the
- * option's codec raises for bad value bytes.
+ * FO_ERR_OPTION_OVERRUN when an option's header or value runs past `end`, whatever the option's
+ * codec raises for bad value bytes, and, when `rejectRepeated` is set, FO_ERR_REPEATED_OPTION for an
+ * option that occurs twice in its message or transaction (FO-6.2-c).
  */
 export function decodeOptions(
   view: DataView,
@@ -45,8 +47,10 @@ export function decodeOptions(
   end: number,
   profile: WireProfile,
   messageType: number,
+  rejectRepeated = false,
 ): FailoverOption[] {
   const options: FailoverOption[] = [];
+  const repeats = rejectRepeated ? new RepeatedOptionCheck(messageType) : undefined;
   let offset = start;
   while (offset < end) {
     if (end - offset < OPTION_HEADER_LENGTH) {
@@ -60,6 +64,7 @@ export function decodeOptions(
       throw overrunError(offset, end, messageType, code, length);
     }
 
+    repeats?.note(code, offset);
     const context = { profile, messageType, optionOffset: offset };
     options.push(
       isDecodedCode(code, profile)
