@@ -11,9 +11,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'it', property: 'only', message: 'a committed .only skips the rest of the suite' },
-        { object: 'describe', property: 'only', message: 'a committed .only skips the rest of the suite' },
-        { object: 'test', property: 'only', message: 'a committed .only skips the rest of the suite' },
+        {
+          object: 'it',
+          property: 'only',
+          message: 'a committed .only skips the rest of the suite',
+        },
+        {
+          object: 'describe',
+          property: 'only',
+          message: 'a committed .only skips the rest of the suite',
+        },
+        {
+          object: 'test',
+          property: 'only',
+          message: 'a committed .only skips the rest of the suite',
+        },
       ],
     },
   },

@@ -52,6 +52,21 @@ function sqliteVersion(): string {
   }
 }
 
+/**
+ * Share of the last 10 and 60 seconds in which some task waited for I/O (/proc/pressure/io, in
+ * percent), or undefined where the kernel has no pressure stall information. Other processes'
+ * disk syncs slow every resync row, dhcpd's more than dhcpf's.
+ */
+export function ioPressure(): { avg10: number; avg60: number } | undefined {
+  try {
+    const text = readFileSync('/proc/pressure/io', 'utf8');
+    const match = /^some avg10=([\d.]+) avg60=([\d.]+)/m.exec(text);
+    return match === null ? undefined : { avg10: Number(match[1]), avg60: Number(match[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** dhcpd prints its version on stderr and exits 0 ("isc-dhcpd-4.4.3-P1"). */
 function dhcpdVersion(dhcpdPath: string): string {
   const result = spawnSync(dhcpdPath, ['--version'], { encoding: 'utf8', timeout: 5000 });

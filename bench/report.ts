@@ -7,7 +7,16 @@ import { describeSettings, type GoalCheck, type ResyncRow } from './resync.js';
 import type { SteadyRow } from './steady.js';
 import { fixed, integer, markdownTable, megabytes } from './table.js';
 
-export function formatMachine(machine: MachineDetails, loadAverage: readonly number[]): string {
+export interface MachineLoad {
+  loadAverage: readonly number[];
+  ioPressure: { avg10: number; avg60: number } | undefined;
+}
+
+export function formatMachine(
+  machine: MachineDetails,
+  atStart: MachineLoad,
+  atEnd: MachineLoad,
+): string {
   const rows: [string, string][] = [
     ['CPU', machine.cpuModel],
     ['cores', String(machine.cores)],
@@ -18,16 +27,33 @@ export function formatMachine(machine: MachineDetails, loadAverage: readonly num
     ['SQLite', machine.sqlite],
     ['dhcpd', machine.dhcpd],
     ['root', machine.root ? 'yes' : 'no'],
-    ['load average at start', loadAverage.map((value) => value.toFixed(2)).join(', ')],
+    ['load average 1/5/15 min, start / end', `${loads(atStart)} / ${loads(atEnd)}`],
+    ['I/O pressure 10 s / 60 s, start / end', `${pressure(atStart)} / ${pressure(atEnd)}`],
   ];
-  const busy = (loadAverage[0] ?? 0) > machine.cores;
+  const busy = [atStart, atEnd].some(
+    (load) =>
+      (load.loadAverage[0] ?? 0) > machine.cores ||
+      (load.ioPressure?.avg60 ?? 0) > BUSY_IO_PRESSURE,
+  );
   const warning = busy
     ? [
         '',
-        `The machine was busy when the run started (1-minute load ${fixed(loadAverage[0], 2)} on ${machine.cores} cores): wall-clock figures are lower than on an idle machine.`,
+        `Other work kept the machine busy (1-minute load above ${machine.cores} cores or I/O pressure above ${BUSY_IO_PRESSURE} %), so the wall-clock figures are lower than on an idle machine, dhcpd's most.`,
       ]
     : [];
   return ['## Machine', '', markdownTable(['', ''], rows), ...warning].join('\n');
+}
+
+/** Share of time with a task waiting for I/O (percent, last 60 s) above which a run is flagged. */
+const BUSY_IO_PRESSURE = 10;
+
+function loads(load: MachineLoad): string {
+  return load.loadAverage.map((value) => value.toFixed(2)).join(', ');
+}
+
+function pressure(load: MachineLoad): string {
+  const io = load.ioPressure;
+  return io === undefined ? 'n/a' : `${fixed(io.avg10, 1)} %, ${fixed(io.avg60, 1)} %`;
 }
 
 export function formatCodec(result: CodecResult): string {

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadBNDUPDSamples } from './bndupd-samples.js';
 import { runCodecBench, type CodecResult } from './codec.js';
 import { installSignalCleanup, runAllCleanup } from './cleanup.js';
-import { describeMachine, findCommand } from './machine.js';
+import { describeMachine, findCommand, ioPressure } from './machine.js';
 import { progress } from './measure.js';
 import { runMemory, type MemoryRow } from './memory.js';
 import {
@@ -211,14 +211,15 @@ async function main(): Promise<void> {
   const root = process.getuid?.() === 0;
   const environment = resyncEnvironment(options, root);
   const machine = describeMachine(findCommand('dhcpd'));
-  const loadAverage = os.loadavg();
+  const load = { loadAverage: os.loadavg(), ioPressure: ioPressure() };
   const startedAt = new Date();
   progress(
     `started ${startedAt.toISOString()}${options.full ? ' (--full)' : ''}; progress lines go to stderr`,
   );
   const results = await measure(options, plan, environment);
   const finishedAt = new Date();
-  const report = formatReport(results, formatMachine(machine, loadAverage));
+  const endLoad = { loadAverage: os.loadavg(), ioPressure: ioPressure() };
+  const report = formatReport(results, formatMachine(machine, load, endLoad));
   process.stdout.write(report);
   if (options.save) {
     mkdirSync(options.results, { recursive: true });
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
       durationSeconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
       options,
       machine,
-      loadAverage: { start: loadAverage, end: os.loadavg() },
+      load: { start: load, end: endLoad },
       goals: {
         codec: results.codec?.decodeGoal,
         resync: results.resync === undefined ? undefined : checkResyncGoals(results.resync),

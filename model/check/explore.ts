@@ -18,8 +18,8 @@
 // - load balancing and POOLREQ: either server may answer any client, which only adds behaviour,
 //   and the primary lends and reclaims addresses at will in NORMAL;
 // - a single lost message on a live connection, because TCP loses messages only by breaking;
-// - a client with two leases (the "one client, two addresses" case of FO-7.1.2-b), and renewals
-//   that do not extend a lease;
+// - a client with two leases (the "one client, two addresses" case of FO-7.1.2-b), renewals
+//   that do not extend a lease, and two transactions of one client for one address within a tick;
 // - an operator who declares a running partner down: PARTNER_DOWN happens only while the partner
 //   is halted or restarting, because the protocol's safety rests on that premise (FO-9.4-a). The
 //   safe-period timer would take the same transition under the same premise, so it is left out.

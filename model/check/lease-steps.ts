@@ -100,6 +100,21 @@ function offeredExpiry(runtime: CheckRuntime, world: World, lease: LeaseView): n
   );
 }
 
+/**
+ * Returns whether `client` may talk to a server about `address` now: at most once per tick, after
+ * the last client-last-transaction-time either server stores for it. A client rarely sends two
+ * requests for one address within a second. Equal times would make both servers reject each
+ * other's updates, because FO-7.1.3-d accepts only a later CLTT.
+ */
+function clientMayAct(world: World, address: number, client: ClientId): boolean {
+  return Object.values(world.servers).every((server) => {
+    const binding = server.leases[address]?.context;
+    const lastContact = binding?.client === client ? binding.clientLastTransactionTime : undefined;
+
+    return lastContact === undefined || world.clock > lastContact;
+  });
+}
+
 function allocateSteps(runtime: CheckRuntime, world: World, role: Role, address: number): Step[] {
   const lease = world.servers[role].leases[address];
   if (lease === undefined) {
@@ -113,6 +128,9 @@ function allocateSteps(runtime: CheckRuntime, world: World, role: Role, address:
     // A client with a valid lease renews it instead; one lease per client keeps the model small
     // and leaves out only the "one client, two addresses" case of FO-7.1.2-b.
     if (world.clientLeases.some((heldLease) => heldLease.client === client)) {
+      continue;
+    }
+    if (!clientMayAct(world, address, client)) {
       continue;
     }
 
@@ -134,7 +152,7 @@ function allocateSteps(runtime: CheckRuntime, world: World, role: Role, address:
 function clientSteps(runtime: CheckRuntime, world: World, role: Role, address: number): Step[] {
   const lease = world.servers[role].leases[address];
   const client = lease?.context.client;
-  if (lease?.value !== 'ACTIVE' || client === undefined) {
+  if (lease?.value !== 'ACTIVE' || client === undefined || !clientMayAct(world, address, client)) {
     return [];
   }
 

@@ -12,6 +12,11 @@ const stopReasons: Record<CheckResult['stoppedBy'], string> = {
   violation: 'stopped at the first violation',
 };
 
+/** Returns `count` with the singular or plural noun. */
+function counted(count: number, singular: string, plural: string = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 function modelLines(result: CheckResult): string[] {
   const { options, bounds } = result;
   const lent = Array.from({ length: options.lentAddresses }, (_, address) => addressName(address));
@@ -26,10 +31,11 @@ function modelLines(result: CheckResult): string[] {
   ];
 
   return [
-    `model: primary and secondary endpoint machines, ${options.addresses} addresses ` +
+    `model: primary and secondary endpoint machines, ${counted(options.addresses, 'address', 'addresses')} ` +
       `(${lent.length === 0 ? 'none' : lent.join(', ')} lent to the secondary), ` +
-      `${options.clients} clients, MCLT ${options.mclt} ticks, desired lease ` +
-      `${options.desiredLease} ticks, STARTUP timer policy ${options.startupExpiry}`,
+      `${counted(options.clients, 'client')}, MCLT ${counted(options.mclt, 'tick')}, ` +
+      `desired lease ${counted(options.desiredLease, 'tick')}, ` +
+      `STARTUP timer policy ${options.startupExpiry}`,
     `environment: ${environment.join(', ')}`,
     `bound: depth ${bounds.maxDepth}, ${bounds.maxStates} states, ` +
       `clock up to tick ${bounds.maxTime}`,

@@ -92,6 +92,7 @@ function initialContext(input: LeaseInput): LeaseContext {
     pendingUpdate: false,
     reportAs: undefined,
     lastSent: undefined,
+    statusReported: false,
     reuseNotBefore: undefined,
   };
 }
@@ -102,6 +103,7 @@ type StatusParams = { status: BindingStatusName };
 const pendingChange = {
   pendingUpdate: true,
   lastSent: undefined,
+  statusReported: false,
   reportAs: undefined,
 } as const;
 
@@ -173,8 +175,8 @@ const leaseSetup = setup({
     }),
     recordLocalChange: assign(({ event }) => ({ startTimeOfState: event.now, ...pendingChange })),
     recordClientContact: assign(({ event }) => ({ clientLastTransactionTime: event.now })),
-    // The binding goes out again; `lastSent` stays, because a BNDUPD reporting it was sent.
-    markPendingUpdate: assign({ pendingUpdate: true }),
+    // The binding goes out again, and no BNDACK for an earlier update may cancel that.
+    markPendingUpdate: assign({ pendingUpdate: true, lastSent: undefined }),
     reportAs: assign((_, params: { status: 'FREE' | 'BACKUP' }) => ({ reportAs: params.status })),
     recordSentUpdate: assign(({ context, event }, params: StatusParams) => {
       assertEvent(event, 'BNDUPD_SENT');
@@ -186,6 +188,7 @@ const leaseSetup = setup({
           potentialExpirationTime: pet,
         },
         sentPet: pet ?? context.sentPet,
+        statusReported: true,
       };
     }),
     // FO-7.2.2-a: the PET of the acknowledged BNDUPD becomes the acknowledged PET.
@@ -200,8 +203,7 @@ const leaseSetup = setup({
       };
     }),
     // FO-7.2.2-b: a rejected update is not sent again at once; the partner sends what it stores.
-    // `lastSent` stays, because the partner has seen the update (FO-5.2.2-c).
-    recordRejectedAck: assign({ pendingUpdate: false, reportAs: undefined }),
+    recordRejectedAck: assign({ pendingUpdate: false, lastSent: undefined, reportAs: undefined }),
     // An address available again starts without lease times, so a new client gets at most MCLT.
     forgetLeaseTimes: assign(({ event }) => ({
       leaseExpirationTime: undefined,
@@ -231,6 +233,7 @@ const leaseSetup = setup({
         // binding as stored now: its update may be older than what it stores itself.
         pendingUpdate: context.pendingUpdate,
         lastSent: undefined,
+        statusReported: false,
         reportAs: undefined,
       };
     }),

@@ -114,7 +114,7 @@ export function mayReturnToSameClient(context: LeaseContext, event: LeaseEvent):
 
   return (
     event.client === context.client &&
-    context.lastSent === undefined &&
+    !context.statusReported &&
     leaseWithinMclt(context, event.now, event.leaseExpirationTime)
   );
 }

@@ -56,8 +56,13 @@ export interface LeaseContext {
    * the primary reclaims a BACKUP address (T4), BACKUP while it lends a reserved FREE one (T13).
    */
   reportAs: 'FREE' | 'BACKUP' | undefined;
-  /** The last BNDUPD sent for the current change; a BNDACK counts only when it matches. */
+  /**
+   * The last BNDUPD sent for the latest change, until its BNDACK arrives. A BNDACK counts only
+   * when it matches, so the answer to an older update clears nothing.
+   */
   lastSent: SentUpdate | undefined;
+  /** A BNDUPD carrying the current binding-status has been sent (FO-5.2.2-c, FO-9.8.3-c). */
+  statusReported: boolean;
   /**
    * Earliest time the address may go to a client other than `client`, set when PARTNER-DOWN made
    * it available without the partner's acknowledgement (FO-9.4.2-d, E-15).

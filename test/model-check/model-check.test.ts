@@ -52,6 +52,11 @@ describe('dhcpf model-check', () => {
     expect(Number(states)).toBeGreaterThan(1_000);
     expect(Number(transitions)).toBeGreaterThan(Number(states));
     expect(lines.out).toContain('bound: depth 5, 1000000 states, clock up to tick 6');
+    expect(lines.out[0]).toBe(
+      'model: primary and secondary endpoint machines, 2 addresses (10.0.0.1 lent to the ' +
+        'secondary), 2 clients, MCLT 2 ticks, desired lease 4 ticks, STARTUP timer policy ' +
+        'keep-waiting',
+    );
     for (const name of [
       'single-client-per-address',
       'lease-within-mclt',

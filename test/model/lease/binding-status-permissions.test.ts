@@ -270,10 +270,7 @@ const lifecycleCases: Case[] = [
     title: 'a RELEASED address reported in a BNDUPD waits for the BNDACK (FO-9.8.3-c)',
     role: 'primary',
     status: 'RELEASED',
-    context: {
-      ...released,
-      lastSent: { bindingStatus: 'RELEASED', potentialExpirationTime: undefined },
-    },
+    context: { ...released, statusReported: true },
     event: allocate('NORMAL'),
     expected: 'unchanged',
   },
@@ -480,6 +477,54 @@ describe('binding-status machine: bookkeeping', () => {
     expect(outcome.status).toBe('ACTIVE');
     expect(outcome.context.client).toBe('client-a');
     expect(outcome.context.pendingUpdate).toBe(true);
+  });
+
+  it('keeps a rejection pending past the BNDACK of an older update (FO-7.2.1-d)', () => {
+    const sent = leaseContext('primary', {
+      client: 'client-a',
+      leaseExpirationTime: NOW + 60,
+      clientLastTransactionTime: NOW,
+      pendingUpdate: true,
+      lastSent: { bindingStatus: 'ACTIVE', potentialExpirationTime: NOW + 120 },
+    });
+    const rejected = applyEvent('ACTIVE', sent, {
+      type: 'BNDUPD_RECEIVED',
+      update: { bindingStatus: 'RELEASED', client: 'client-a', clientLastTransactionTime: NOW },
+      ...at('NORMAL'),
+    });
+
+    const answered = applyEvent(rejected.status, rejected.context, {
+      type: 'BNDACK_RECEIVED',
+      bindingStatus: 'ACTIVE',
+      potentialExpirationTime: NOW + 120,
+      rejectReason: 15,
+      ...at('NORMAL'),
+    });
+
+    expect(rejected.status).toBe('ACTIVE');
+    expect(rejected.context.pendingUpdate).toBe(true);
+    expect(answered.changed).toBe(false);
+    expect(answered.context.pendingUpdate).toBe(true);
+  });
+
+  it('remembers a reported RELEASED status after a rejection (FO-5.2.2-c)', () => {
+    const released = leaseContext('secondary', {
+      client: 'client-a',
+      pendingUpdate: true,
+      statusReported: true,
+      lastSent: { bindingStatus: 'RELEASED', potentialExpirationTime: undefined },
+    });
+
+    const outcome = applyEvent('RELEASED', released, {
+      type: 'BNDACK_RECEIVED',
+      bindingStatus: 'RELEASED',
+      rejectReason: 15,
+      ...at('NORMAL'),
+    });
+
+    expect(outcome.status).toBe('RELEASED');
+    expect(outcome.context.pendingUpdate).toBe(false);
+    expect(outcome.context.statusReported).toBe(true);
   });
 
   it('keeps a pending local change when it accepts a partner update (FO-5.16-a)', () => {

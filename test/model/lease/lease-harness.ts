@@ -27,6 +27,7 @@ export function leaseContext(role: Role, overrides: Partial<LeaseContext> = {}):
     pendingUpdate: false,
     reportAs: undefined,
     lastSent: undefined,
+    statusReported: false,
     reuseNotBefore: undefined,
     ...overrides,
   };
