@@ -1,9 +1,17 @@
-// The outbound side of binding updates. Pending bindings go out as BNDUPDs within the partner's
-// max-unacked-bndupd window (FO-8.4-a, FO-7.3.2-d), and BNDACKs are matched by xid and address.
-// UPDDONE completes an UPDREQ or UPDREQALL once the partner has acknowledged or rejected every
-// BNDUPD sent for it (FO-7.3.2-b, FO-7.5-a).
+// The outbound side of binding updates. The update-flow machine of model/update-flow.ts decides
+// the window of max-unacked-bndupd (FO-8.4-a, FO-7.3.2-d), which BNDACK xids match, and when
+// UPDDONE completes an UPDREQ or UPDREQALL (FO-7.3.2-b, FO-7.5-a). This class chooses the
+// bindings, builds and sends the BNDUPDs, and matches each BNDACK transaction by address.
 
+import assert from 'node:assert';
 import { EventEmitter } from 'node:events';
+import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import {
+  openWindowSlots,
+  updateFlowMachine,
+  type UpdateFlowEmitted,
+  type UpdateRequestKind,
+} from '../../model/update-flow.js';
 import { LogEvent, type Logger } from '../log.js';
 import type { FailoverConnection } from '../peer/connection.js';
 import type { LeaseStore, StoredBinding } from '../store/types.js';
@@ -29,10 +37,9 @@ interface PreparedBNDUPD {
   options: FailoverOption[];
 }
 
-/** The partner's UPDREQ or UPDREQALL in progress. */
+/** The partner's UPDREQ or UPDREQALL in progress; the machine holds its xid and counts. */
 interface UpdateRequest {
-  xid: number;
-  kind: 'UPDREQ' | 'UPDREQALL';
+  kind: UpdateRequestKind;
   /** Addresses pending when the request arrived and not yet acknowledged or rejected (FO-7.3.2-c). */
   awaiting: Set<string>;
   progress: SyncProgress;
@@ -47,6 +54,8 @@ export interface UpdateSenderOptions {
   mclt(): number;
   /** Steps of the microsoft profile: the Windows form of a binding, the BNDACK order check. */
   adapters?: UpdateAdapters;
+  /** Observer of the update-flow actor's events, such as `dhcpf inspect`. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
 export interface UpdateSenderEvents {
@@ -64,7 +73,9 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
 
   private readonly options: UpdateSenderOptions;
   private connection: FailoverConnection | undefined;
-  private window = 1;
+  /** The update-flow machine of this sender; it outlives connections (CONNECTION_LOST resets it). */
+  private readonly flow: Actor<typeof updateFlowMachine>;
+  /** The bindings of each BNDUPD the machine lists as outstanding, by xid. */
   private readonly outstanding = new Map<number, OutstandingBNDUPD>();
   private readonly inFlight = new Set<string>();
   /** Rejected changes are not sent again on this connection until a new request (FO-7.2.2-b). */
@@ -81,13 +92,21 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     super();
     this.options = options;
     this.rejections = new RejectionLog(options.logger);
+    this.flow = createActor(updateFlowMachine, { inspect: options.inspect });
+    this.flow.on('*', (emitted) => this.carryOut(emitted));
+    this.flow.start();
+  }
+
+  /** The update-flow actor, for inspection. */
+  get flowActor(): Actor<typeof updateFlowMachine> {
+    return this.flow;
   }
 
   /** Starts sending on an established connection, within the partner's window (FO-8.4-b). */
   attach(connection: FailoverConnection, partnerMaxUnacked: number): void {
     this.detach();
     this.connection = connection;
-    this.window = partnerMaxUnacked;
+    this.flow.send({ type: 'CONNECTED', window: partnerMaxUnacked });
   }
 
   /**
@@ -95,6 +114,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
    * Unacknowledged bindings stay pending in the store and go out again later (FO-7.2-b).
    */
   detach(): void {
+    this.flow.send({ type: 'CONNECTION_LOST' });
     this.connection = undefined;
     this.outstanding.clear();
     this.inFlight.clear();
@@ -119,13 +139,32 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
    * dhcpd does; its UPDDONE then carries the newer xid.
    */
   onUPDREQALL(xid: number): void {
-    this.options.store.markAllPending();
-    this.startRequest(xid, 'UPDREQALL');
+    this.flow.send({ type: 'UPDREQALL', xid });
+    this.pump();
   }
 
   /** Answers UPDREQ with the changes the partner has not acknowledged (FO-7.3.2-a). */
   onUPDREQ(xid: number): void {
-    this.startRequest(xid, 'UPDREQ');
+    this.flow.send({ type: 'UPDREQ', xid });
+    this.pump();
+  }
+
+  /** Carries out an effect the update-flow machine emitted. */
+  private carryOut(emitted: UpdateFlowEmitted): void {
+    switch (emitted.type) {
+      case 'MARK_ALL_PENDING':
+        this.options.store.markAllPending();
+        return;
+      case 'FORGET_REJECTIONS':
+        this.rejected.clear();
+        return;
+      case 'COUNT_PENDING':
+        this.startRequest(emitted.kind);
+        return;
+      case 'SEND_UPDDONE':
+        this.sendUPDDONE(emitted.kind, emitted.xid, emitted.total);
+        return;
+    }
   }
 
   /**
@@ -143,8 +182,9 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   }
 
   private matchBNDACK(message: FailoverMessage, accepted: Acknowledgement[]): void {
+    const event = { type: 'BNDACK', xid: message.xid } as const;
     const bndupd = this.outstanding.get(message.xid);
-    if (bndupd === undefined) {
+    if (bndupd === undefined || !this.flow.getSnapshot().can(event)) {
       this.options.logger.warn(
         { event: LogEvent.MESSAGE_REJECTED, xid: message.xid, rule: 'FO-7.2.1-a' },
         'ignored BNDACK whose xid matches no outstanding BNDUPD',
@@ -157,6 +197,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       return;
     }
 
+    this.flow.send(event);
     this.outstanding.delete(message.xid);
     for (const ack of acks) {
       const entry = bndupd.entries.get(ack.address);
@@ -231,18 +272,17 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.markAnswered(address);
   }
 
-  private startRequest(xid: number, kind: UpdateRequest['kind']): void {
+  /** COUNT_PENDING: queues the bindings pending now, the ones UPDDONE waits for (FO-7.3.2-c). */
+  private startRequest(kind: UpdateRequestKind): void {
     const pending = this.options.store.pendingBindings(this.options.store.countPending());
     const awaiting = new Set(pending.map((binding) => binding.address));
-    this.request = { xid, kind, awaiting, progress: new SyncProgress(awaiting.size) };
-    // FO-7.2.2-b MAY: rejected updates go out again while answering a new request.
-    this.rejected.clear();
+    this.request = { kind, awaiting, progress: new SyncProgress(awaiting.size) };
     this.queue = [];
     this.queueHead = 0;
     this.queued.clear();
     this.enqueue(pending);
     this.refillNeeded = false;
-    this.pump();
+    this.flow.send({ type: 'COUNTED', total: awaiting.size });
   }
 
   private enqueue(bindings: StoredBinding[]): void {
@@ -256,7 +296,8 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
 
   private pump(): void {
     const ready: PreparedBNDUPD[] = [];
-    while (this.connection?.isOpen === true && this.outstanding.size + ready.length < this.window) {
+    const slots = openWindowSlots(this.flow.getSnapshot().context);
+    while (this.connection?.isOpen === true && ready.length < slots) {
       const batch = this.takeBatch();
       if (batch.length === 0) {
         break;
@@ -269,7 +310,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     }
 
     this.sendPrepared(ready);
-    this.finishRequestIfAnswered();
+    this.flow.send({ type: 'PUMP_FINISHED' });
   }
 
   /** Takes up to updatesPerMessage bindings that still need sending, refilling once if needed. */
@@ -373,6 +414,10 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.options.store.putBindings(ready.flatMap((prepared) => prepared.raisedPets));
     for (const { bndupd, options } of ready) {
       const xid = connection.send(MessageType.BNDUPD, options);
+      const sent = { type: 'BNDUPD_SENT', xid } as const;
+      // pump takes no more BNDUPDs than openWindowSlots allows, so the window guard passes.
+      assert(this.flow.getSnapshot().can(sent), `BNDUPD xid ${xid} exceeds the partner's window`);
+      this.flow.send(sent);
       this.outstanding.set(xid, bndupd);
       this.bindingsSent += bndupd.entries.size;
     }
@@ -415,6 +460,8 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       return;
     }
 
+    this.flow.send({ type: 'ANSWERED', count: 1 });
+
     const answered = request.progress.total - request.awaiting.size;
     // The last binding is reported by sync.done with the UPDDONE.
     if (request.awaiting.size > 0 && request.progress.shouldReport(answered)) {
@@ -432,26 +479,20 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     }
   }
 
-  private finishRequestIfAnswered(): void {
-    const request = this.request;
-    const connection = this.connection;
-    if (request === undefined || connection === undefined || request.awaiting.size > 0) {
-      return;
-    }
-
+  /** SEND_UPDDONE: every counted binding is answered; UPDDONE echoes the request's xid (FO-7.5-a). */
+  private sendUPDDONE(kind: UpdateRequestKind, xid: number, total: number): void {
     this.request = undefined;
-    // FO-7.5-a: UPDDONE carries the request's xid.
-    connection.send(MessageType.UPDDONE, [], request.xid);
+    this.connection?.send(MessageType.UPDDONE, [], xid);
     this.options.logger.info(
       {
         event: LogEvent.SYNC_DONE,
         direction: 'sent',
-        request: request.kind,
-        total: request.progress.total,
+        request: kind,
+        total,
         rejected: this.rejections.count,
       },
-      `sent UPDDONE for ${request.kind} after ${request.progress.total} bindings`,
+      `sent UPDDONE for ${kind} after ${total} bindings`,
     );
-    this.emit('done', request.progress.total);
+    this.emit('done', total);
   }
 }
