@@ -159,7 +159,12 @@ const connectedTransitions = {
   },
   UPDREQALL: {
     target: 'counting' as const,
-    actions: ['recordRequest' as const, 'markAllPending' as const, 'forgetRejections' as const, 'countPending' as const],
+    actions: [
+      'recordRequest' as const,
+      'markAllPending' as const,
+      'forgetRejections' as const,
+      'countPending' as const,
+    ],
     meta: { rules: ['FO-5.17-b', 'FO-7.3.2-a', 'FO-7.2.2-b'] },
   },
 };

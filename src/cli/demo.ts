@@ -98,7 +98,7 @@ async function runPair(
   return status;
 }
 
-function seedPrimaryStore(path: string, leases: number): void {
+export function seedPrimaryStore(path: string, leases: number): void {
   const store = openLeaseStore(path);
   try {
     store.putBindings(sampleActiveBindings(leases, FIRST_ADDRESS, Math.floor(Date.now() / 1000)));
@@ -107,7 +107,7 @@ function seedPrimaryStore(path: string, leases: number): void {
   }
 }
 
-function demoConfig(
+export function demoConfig(
   role: 'primary' | 'secondary',
   directory: string,
   leases: number,
@@ -126,7 +126,7 @@ function demoConfig(
   });
 }
 
-function bothNormal(primary: Peer, secondary: Peer, timeoutMs: number): Promise<boolean> {
+export function bothNormal(primary: Peer, secondary: Peer, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const check = (): void => {
       if (primary.state === 'NORMAL' && secondary.state === 'NORMAL') {

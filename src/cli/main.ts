@@ -8,6 +8,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerLeasesCommand } from './leases.js';
 import { registerModelCheckCommand } from './model-check.js';
 import { registerDiagramCommand } from './diagram.js';
+import { registerInspectCommand } from './inspect.js';
 
 const program = new Command();
 program
@@ -20,5 +21,6 @@ registerDecodeCommand(program);
 registerLeasesCommand(program);
 registerModelCheckCommand(program);
 registerDiagramCommand(program);
+registerInspectCommand(program);
 
 await program.parseAsync(process.argv);

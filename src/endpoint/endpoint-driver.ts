@@ -3,7 +3,7 @@
 // FO-9.2-e). The effects are returned to the caller, which performs them.
 
 import { EventEmitter } from 'node:events';
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { endpointMachine, serverStateToSend } from '../../model/endpoint.js';
 import type { EndpointEmitted, EndpointEvent, Role } from '../../model/endpoint-types.js';
 import { LogEvent, type Logger } from '../log.js';
@@ -37,6 +37,8 @@ export interface EndpointDriverOptions {
   logger: Logger;
   /** The MCLT to record: the adopted one on a secondary (FO-7.8.2-h). */
   mclt(): number | undefined;
+  /** Observer of the endpoint actor's events, such as `dhcpf inspect`. */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 type EndpointActor = Actor<typeof endpointMachine>;
@@ -59,6 +61,7 @@ export class EndpointDriver extends EventEmitter<EndpointDriverEvents> {
     this.actor = createActor(endpointMachine, {
       input: endpointInputOf(record, options.role),
       inspect: (inspection) => {
+        options.inspect?.(inspection);
         if (inspection.type === '@xstate.microstep') {
           for (const transition of inspection._transitions) {
             this.rules.push(...rulesOf(transition.meta));

@@ -2,6 +2,7 @@
 // link and the binding update flow, wired together. `startPeer` is the programmatic entry point;
 // `dhcpf serve` and `dhcpf demo` are built on it.
 
+import type { InspectionEvent } from 'xstate';
 import { EventEmitter } from 'node:events';
 import type { EndpointEmitted } from '../../model/endpoint-types.js';
 import type { RelationshipConfig } from '../config/types.js';
@@ -34,6 +35,8 @@ export interface PeerOptions {
   clock?: Clock;
   /** Observer of every connection's bytes, such as the pcap writer of `dhcpf serve --pcap`. */
   tapConnection?: ConnectionTapFactory;
+  /** Observer of the events of this peer's actors (endpoint, update flow), such as `dhcpf inspect`. */
+  inspect?: (event: InspectionEvent) => void;
 }
 
 /** Counters for the demo's summary and for tests. */
@@ -80,6 +83,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Parts for a Windows partner; all undefined in the isc profile. */
   private readonly microsoft: MicrosoftExtensions;
   private readonly tapConnection: ConnectionTapFactory | undefined;
+  private readonly inspect: ((event: InspectionEvent) => void) | undefined;
   /** hash-bucket-assignment of the partner's last accepted CONNECT (secondary, FO-7.8.2-i). */
   private receivedHashBucketAssignment: Uint8Array | undefined;
   /** A connection to the partner was established since this start. */
@@ -91,6 +95,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     super();
     this.config = config;
     this.store = store;
+    this.inspect = options.inspect;
     this.clock = options.clock ?? systemClock;
     this.logger = relationshipLogger(options.logger ?? createSilentLogger(), {
       relationship: config.name,
@@ -249,6 +254,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         clock: this.clock,
         logger: this.logger,
         mclt: () => (this.config.role === 'secondary' ? this.adoptedMclt : this.config.mclt),
+        inspect: this.inspect,
       },
       record,
     );
@@ -264,6 +270,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       updatesPerMessage: this.config.updatesPerMessage,
       mclt: () => this.mclt,
       adapters: this.microsoft.adapters,
+      inspect: this.inspect,
     });
     sender.on('progress', (count, total) =>
       this.emit('sync', { direction: 'sent', count, total, done: false }),

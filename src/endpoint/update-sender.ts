@@ -5,7 +5,7 @@
 
 import assert from 'node:assert';
 import { EventEmitter } from 'node:events';
-import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import {
   openWindowSlots,
   updateFlowMachine,
@@ -55,7 +55,7 @@ export interface UpdateSenderOptions {
   /** Steps of the microsoft profile: the Windows form of a binding, the BNDACK order check. */
   adapters?: UpdateAdapters;
   /** Observer of the update-flow actor's events, such as `dhcpf inspect`. */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  inspect?: (event: InspectionEvent) => void;
 }
 
 export interface UpdateSenderEvents {
