@@ -7,7 +7,7 @@ import { addressName, roles, type World } from './world.js';
 
 export interface Invariant {
   name: string;
-  /** What holds, in one sentence, with the rule it comes from. */
+  /** The property, in one sentence, with the rule it comes from. */
   statement: string;
   check(world: World, runtime: CheckRuntime): string | undefined;
 }

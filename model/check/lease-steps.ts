@@ -1,7 +1,7 @@
-// Steps of the abstract lease pool: clients ask either server for a lease, renew, release and let
-// leases run out; the primary lends and reclaims addresses; each server sends a BNDUPD for every
-// change it has not yet reported. Each step sends one event to the server's binding-status machine
-// for the address, whose guards decide whether the server may act in its failover state.
+// Steps of the abstract lease pool. Clients ask either server for a lease, renew, release and let
+// leases run out. The primary lends and reclaims addresses, and each server sends a BNDUPD for
+// every change it has not yet reported. Each step sends one event to the server's binding-status
+// machine for the address, whose guards decide whether the server may act in its failover state.
 
 import { permissionsOf } from '../endpoint.js';
 import type { Role } from '../endpoint-types.js';
@@ -71,7 +71,11 @@ export function clientLeaseOf(
 }
 
 function compareClientLeases(a: ClientLease, b: ClientLease): number {
-  return a.address - b.address || (a.client < b.client ? -1 : a.client > b.client ? 1 : 0);
+  if (a.address !== b.address) {
+    return a.address - b.address;
+  }
+
+  return a.client.localeCompare(b.client);
 }
 
 function setClientLease(world: World, lease: ClientLease): World {
@@ -90,7 +94,7 @@ function removeClientLease(world: World, address: number, client: ClientId): Wor
   return { ...world, clientLeases };
 }
 
-/** The expiry a server offers now: the desired lease cut to the MCLT bound (FO-5.2.1-c). */
+/** Returns the expiry a server offers now: the desired lease cut to the MCLT bound (FO-5.2.1-c). */
 function offeredExpiry(runtime: CheckRuntime, world: World, lease: LeaseView): number {
   const { ackedPet, receivedPet } = lease.context;
   const { desiredLease, mclt } = runtime.options;
@@ -101,10 +105,10 @@ function offeredExpiry(runtime: CheckRuntime, world: World, lease: LeaseView): n
 }
 
 /**
- * Returns whether `client` may talk to a server about `address` now: at most once per tick, after
- * the last client-last-transaction-time either server stores for it. A client rarely sends two
- * requests for one address within a second. Equal times would make both servers reject each
- * other's updates, because FO-7.1.3-d accepts only a later CLTT.
+ * Returns whether `client` may talk to a server about `address` now. The model lets a client act
+ * at most once per tick, after the last client-last-transaction-time either server stores for it,
+ * because with equal times both servers would reject each other's updates: FO-7.1.3-d accepts
+ * only a later CLTT.
  */
 function clientMayAct(world: World, address: number, client: ClientId): boolean {
   return Object.values(world.servers).every((server) => {
@@ -125,8 +129,8 @@ function allocateSteps(runtime: CheckRuntime, world: World, role: Role, address:
   const steps: Step[] = [];
   for (let index = 0; index < runtime.options.clients; index += 1) {
     const client = clientName(index);
-    // A client with a valid lease renews it instead; one lease per client keeps the model small
-    // and leaves out only the "one client, two addresses" case of FO-7.1.2-b.
+    // A client with a valid lease renews it instead. One lease per client keeps the model small,
+    // and it leaves out only the "one client, two addresses" case of FO-7.1.2-b.
     if (world.clientLeases.some((heldLease) => heldLease.client === client)) {
       continue;
     }
@@ -201,7 +205,7 @@ function poolSteps(runtime: CheckRuntime, world: World, role: Role, address: num
   });
 }
 
-/** A BNDUPD or its BNDACK for `address` from `role` is on the wire. */
+/** Returns whether a BNDUPD for `address` from `role`, or its BNDACK, is on the wire. */
 export function updateInFlight(world: World, role: Role, address: number): boolean {
   const outgoing = world.inFlight[partnerOf(role)].some(
     (message) => message.type === 'BNDUPD' && message.address === address,
@@ -213,7 +217,7 @@ export function updateInFlight(world: World, role: Role, address: number): boole
   return outgoing || answer;
 }
 
-/** The binding update transaction `role` sends for its copy of `address` (FO-7.1.1-f). */
+/** Builds the binding update transaction a server sends for its copy of an address (FO-7.1.1-f). */
 function updateContent(runtime: CheckRuntime, world: World, lease: LeaseView): ReceivedUpdate {
   const { context } = lease;
   const bindingStatus = statusToReport(context, lease.value);

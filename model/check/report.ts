@@ -30,8 +30,10 @@ function modelLines(result: CheckResult): string[] {
       : 'PARTNER_DOWN while the partner is halted or restarting',
   ];
 
+  const addresses = counted(options.addresses, 'address', 'addresses');
+
   return [
-    `model: primary and secondary endpoint machines, ${counted(options.addresses, 'address', 'addresses')} ` +
+    `model: primary and secondary endpoint machines, ${addresses} ` +
       `(${lent.length === 0 ? 'none' : lent.join(', ')} lent to the secondary), ` +
       `${counted(options.clients, 'client')}, MCLT ${counted(options.mclt, 'tick')}, ` +
       `desired lease ${counted(options.desiredLease, 'tick')}, ` +

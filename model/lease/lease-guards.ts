@@ -185,7 +185,7 @@ export function partnerDownMcltPassed(context: LeaseContext, event: LeaseEvent):
   );
 }
 
-/** The binding-status the next BNDUPD for this binding carries. */
+/** Returns the binding-status the next BNDUPD for this binding carries. */
 export function statusToReport(
   context: LeaseContext,
   status: BindingStatusName,

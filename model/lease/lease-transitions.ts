@@ -1,6 +1,6 @@
-// The transitions of the binding-status machine as plain data, one list per binding-status: a
-// target, a named guard with parameters, named actions, and `meta` with the rule IDs and the row
-// (T1 to T14) of the binding-status transition table of draft-12 section 5.11. The guards and
+// The transitions of the binding-status machine as plain data, one list per binding-status. Each
+// has a target, a named guard with parameters, named actions, and `meta` with its rule IDs and its
+// row (T1 to T14) of the binding-status transition table of draft-12 section 5.11. The guards and
 // actions themselves are defined in binding-status-machine.ts.
 
 import type { BindingStatusName } from '../../src/wire/codes.js';
@@ -165,7 +165,8 @@ const ackRecorded = [
 const storedByUpdate = ['ACTIVE', 'FREE', 'BACKUP', 'ABANDONED'] as const;
 
 /**
- * A partner's BNDUPD, decided by the acceptance matrix in every failover state (FO-7.1.2-a). An
+ * Builds the transitions for a partner's BNDUPD, decided by the acceptance matrix in every failover
+ * state (FO-7.1.2-a). An
  * accepted EXPIRED, RELEASED or RESET is stored as FREE (FO-5.11-e). A rejection marks this
  * binding pending, so this server sends what it stores (FO-7.2.1-d).
  */

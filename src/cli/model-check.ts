@@ -12,6 +12,7 @@ import {
   type ModelOptions,
 } from '../../model/check/model-options.js';
 import { formatCheckReport } from '../../model/check/report.js';
+import type { StartupExpiryPolicy } from '../../model/endpoint-types.js';
 
 /** Exit status: every invariant held within the bound. */
 export const EXIT_OK = 0;
@@ -28,7 +29,10 @@ export interface ModelCheckCommandOptions {
   clients?: string;
   mclt?: string;
   storageLoss?: boolean;
+  /** False with --no-halts. */
+  halts?: boolean;
   partnerDownPremise?: string;
+  startupExpiry?: string;
 }
 
 /** Output of the command: the report goes to `out`, argument errors to `error`. */
@@ -64,6 +68,28 @@ function parsePremise(value: string | undefined): ModelOptions['partnerDownPremi
   );
 }
 
+const startupPolicies: readonly StartupExpiryPolicy[] = [
+  'previous-state',
+  'keep-waiting',
+  'partner-down',
+  'serve-without-history',
+];
+
+function parseStartupExpiry(value: string | undefined): StartupExpiryPolicy {
+  if (value === undefined) {
+    return defaultModelOptions.startupExpiry;
+  }
+
+  const policy = startupPolicies.find((candidate) => candidate === value);
+  if (policy === undefined) {
+    throw new UsageError(
+      `invalid --startup-expiry "${value}", expected ${startupPolicies.join(', ')}`,
+    );
+  }
+
+  return policy;
+}
+
 function parseOptions(options: ModelCheckCommandOptions): {
   model: Partial<ModelOptions>;
   bounds: CheckBounds;
@@ -75,7 +101,9 @@ function parseOptions(options: ModelCheckCommandOptions): {
     clients: parseCount(options.clients, '--clients', 1, defaultModelOptions.clients),
     mclt: parseCount(options.mclt, '--mclt', 1, defaultModelOptions.mclt),
     storageLoss: options.storageLoss === true,
+    operatorHalts: options.halts !== false,
     partnerDownPremise: parsePremise(options.partnerDownPremise),
+    startupExpiry: parseStartupExpiry(options.startupExpiry),
   };
   const bounds: CheckBounds = {
     maxDepth: parseCount(options.depth, '--depth', 0, defaultBounds.maxDepth),
@@ -125,7 +153,11 @@ export function registerModelCheckCommand(program: Command): void {
       'explore the failover model breadth-first and check that no address is leased twice, ' +
         'leases keep the MCLT bound, and NORMAL partners agree',
     )
-    .option('--depth <steps>', 'longest event sequence to explore', String(defaultBounds.maxDepth))
+    .option(
+      '--depth <steps>',
+      'maximum length of an explored event sequence, in steps',
+      String(defaultBounds.maxDepth),
+    )
     .option(
       '--max-states <count>',
       'stop after this many distinct states',
@@ -136,6 +168,12 @@ export function registerModelCheckCommand(program: Command): void {
     .option('--clients <count>', 'DHCP clients')
     .option('--mclt <ticks>', 'MCLT in clock ticks')
     .option('--storage-loss', 'let an endpoint restart with its stable storage lost')
+    .option('--no-halts', 'leave out the operator commands PAUSE and SHUTDOWN')
+    .option(
+      '--startup-expiry <policy>',
+      `what a restarted endpoint does when STARTUP times out: ${startupPolicies.join(', ')}`,
+      defaultModelOptions.startupExpiry,
+    )
     .option(
       '--partner-down-premise <premise>',
       'when the operator may declare the partner down: unreachable (default) or not-operating',

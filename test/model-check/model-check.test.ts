@@ -88,6 +88,36 @@ describe('dhcpf model-check', () => {
   });
 });
 
+describe('model check of the STARTUP timer policies', () => {
+  it('finds a duplicate lease when a restarted server resumes on STARTUP expiry (FO-9.3.2-g)', () => {
+    const lines = new Lines();
+
+    const status = runModelCheck(
+      { depth: '7', addresses: '1', halts: false, startupExpiry: 'previous-state' },
+      lines.output,
+    );
+
+    expect(status).toBe(EXIT_VIOLATION);
+    expect(lines.out.slice(-8)).toEqual([
+      'counterexample (7 steps from the initial world, shortest):',
+      '  1. secondary restarts',
+      '  2. tick 1',
+      '  3. tick 2',
+      '  4. primary PARTNER_DOWN since 0',
+      '  5. primary ALLOCATE 10.0.0.1 to client-1 until 4',
+      '  6. secondary STARTUP_EXPIRED',
+      '  7. secondary ALLOCATE 10.0.0.1 to client-2 until 4',
+    ]);
+  });
+
+  it('rejects an unknown STARTUP policy', () => {
+    const lines = new Lines();
+
+    expect(runModelCheck({ startupExpiry: 'wait' }, lines.output)).toBe(EXIT_USAGE);
+    expect(lines.errors[0]).toContain('invalid --startup-expiry "wait"');
+  });
+});
+
 describe('model check with a broken allocation rule', () => {
   const result = checkModel(
     { leaseGuards: partnerPoolInCommunicationsInterrupted },
