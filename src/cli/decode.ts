@@ -6,9 +6,11 @@ import { DecodeError } from '../errors.js';
 import { CaptureError } from '../pcap/capture-error.js';
 import {
   FAILOVER_PORT,
+  readCapturePackets,
   readFailoverMessages,
   type CapturedMessage,
 } from '../pcap/failover-capture.js';
+import { tcpSegmentOf } from '../pcap/tcp-segment.js';
 import { formatMessage, messageToJSON } from '../wire/describe.js';
 import { MessageFramer } from '../wire/framer.js';
 import { decodeMessage } from '../wire/message.js';
@@ -17,7 +19,10 @@ import type { WireProfile } from '../wire/types.js';
 
 /** Exit status: every message decoded. */
 export const EXIT_OK = 0;
-/** Exit status: at least one message or stream failed to decode; the others were printed. */
+/**
+ * Exit status: at least one message or stream failed to decode (the others were printed), or the
+ * capture has no failover message on the chosen port.
+ */
 export const EXIT_DECODE_FAILED = 1;
 /** Exit status: bad arguments, an unreadable or malformed capture file, or invalid hex. */
 export const EXIT_USAGE = 2;
@@ -84,25 +89,93 @@ export async function runDecode(
     const profile = parseProfile(options.profile ?? 'isc');
     const port = parsePort(options.port ?? String(FAILOVER_PORT));
     const printer = new MessagePrinter(profile, options.json === true, output);
-    if ((file === undefined) === (options.hex === undefined)) {
-      throw new UsageError('decode needs either a capture FILE or --hex HEX, and not both');
+    if (file === undefined && options.hex === undefined) {
+      throw new UsageError('missing input: give a capture FILE or --hex HEX');
+    }
+
+    if (file !== undefined && options.hex !== undefined) {
+      throw new UsageError('too many inputs: give a capture FILE or --hex HEX, not both');
     }
 
     if (options.hex !== undefined) {
       decodeHex(parseHex(options.hex), printer);
     } else if (file !== undefined) {
-      decodeCapture(await readCaptureFile(file), port, printer);
+      return await decodeCaptureFile(file, port, printer, output);
     }
 
     return printer.failed ? EXIT_DECODE_FAILED : EXIT_OK;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof CaptureError) {
+    if (error instanceof UsageError) {
       output.error(`dhcpf decode: ${error.message}`);
       return EXIT_USAGE;
     }
 
     throw error;
   }
+}
+
+/**
+ * Decodes a capture file. A capture with nothing on `port` is reported on the error output with
+ * the TCP ports it does have, because a failover pair may be configured on another port.
+ */
+async function decodeCaptureFile(
+  file: string,
+  port: number,
+  printer: MessagePrinter,
+  output: CommandOutput,
+): Promise<number> {
+  const bytes = await readCaptureFile(file);
+  try {
+    decodeCapture(bytes, port, printer);
+  } catch (error) {
+    if (!(error instanceof CaptureError)) {
+      throw error;
+    }
+
+    throw new UsageError(`invalid capture file ${file}: ${error.message}`);
+  }
+
+  if (printer.printed > 0) {
+    return printer.failed ? EXIT_DECODE_FAILED : EXIT_OK;
+  }
+
+  output.error(`dhcpf decode: ${noMessagesText(file, port, serverPortsOf(bytes))}`);
+  return EXIT_DECODE_FAILED;
+}
+
+/** At most this many ports are listed when none carries failover messages. */
+const MAX_LISTED_PORTS = 5;
+
+function noMessagesText(file: string, port: number, ports: readonly number[]): string {
+  const found = `no failover messages on TCP port ${port} in ${file}`;
+  const others = ports.filter((candidate) => candidate !== port).slice(0, MAX_LISTED_PORTS);
+  const [first] = others;
+  if (first === undefined) {
+    return `${found}; it has no other TCP traffic`;
+  }
+
+  const plural = others.length === 1 ? 'port' : 'ports';
+  return `${found}; it has TCP traffic on ${plural} ${others.join(', ')}, try --port ${first}`;
+}
+
+/**
+ * Returns the likely server port of every TCP connection in the capture, most segments first. The
+ * lower port of each segment is taken as the server's, because clients connect from an ephemeral
+ * port, which operating systems pick from the upper range (49152-65535 or, on Linux, 32768-60999).
+ */
+function serverPortsOf(bytes: Uint8Array): number[] {
+  const segmentsByPort = new Map<number, number>();
+  for (const packet of readCapturePackets(bytes)) {
+    const segment = tcpSegmentOf(packet);
+    if (segment !== undefined) {
+      const serverPort = Math.min(segment.sourcePort, segment.destinationPort);
+      segmentsByPort.set(serverPort, (segmentsByPort.get(serverPort) ?? 0) + 1);
+    }
+  }
+
+  return [...segmentsByPort.entries()]
+    .sort(([portA, countA], [portB, countB]) => countB - countA || portA - portB)
+    .map(([serverPort]) => serverPort);
 }
 
 function parseProfile(value: string): WireProfile {
@@ -141,7 +214,7 @@ async function readCaptureFile(file: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(file));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot read capture file "${file}": ${reason}`);
+    throw new UsageError(`cannot read capture file ${file}: ${reason}`);
   }
 }
 
@@ -181,6 +254,8 @@ function decodeCapture(bytes: Uint8Array, port: number, printer: MessagePrinter)
 /** Prints decoded messages and decode errors as text lines or JSON lines, and counts failures. */
 class MessagePrinter {
   failed = false;
+  /** Messages and errors printed so far. */
+  printed = 0;
 
   constructor(
     private readonly profile: WireProfile,
@@ -191,6 +266,7 @@ class MessagePrinter {
   printBytes(origin: Origin, bytes: Uint8Array): void {
     try {
       const message = decodeMessage(bytes, this.profile);
+      this.printed += 1;
       this.output.out(
         this.json
           ? JSON.stringify({ ...origin, message: messageToJSON(message) })
@@ -207,6 +283,7 @@ class MessagePrinter {
 
   printError(origin: Origin, error: DecodeError): void {
     this.failed = true;
+    this.printed += 1;
     const { code, message, messageType, optionCode, offset } = error;
     if (this.json) {
       this.output.out(
@@ -222,9 +299,11 @@ class MessagePrinter {
       optionCode === undefined
         ? undefined
         : withName(`option ${optionCode}`, optionName(optionCode)),
-      `offset ${offset}`,
+      // Most messages end with "at offset N" already; the offset is added only where one does not.
+      message.includes(`offset ${offset}`) ? undefined : `offset ${offset}`,
     ].filter((detail) => detail !== undefined);
-    this.output.out(`${originText(origin)}error ${code}: ${message} [${details.join(', ')}]`);
+    const detailText = details.length === 0 ? '' : ` [${details.join(', ')}]`;
+    this.output.out(`${originText(origin)}error ${code}: ${message}${detailText}`);
   }
 }
 

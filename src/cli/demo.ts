@@ -1,6 +1,6 @@
 // `dhcpf demo [--leases N]`: a primary and a secondary in this process on 127.0.0.1, the primary
-// holding N leases and the secondary none. It prints each state change and the sync progress of
-// both sides, and a summary once both are NORMAL.
+// holding N leases and the secondary none. It prints each state change with its trigger, reason
+// and rule IDs, the sync progress of both sides, and a summary once both are NORMAL.
 
 import type { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -81,12 +81,17 @@ async function runPair(
     { logger },
   );
   const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(2).padStart(6)} s`;
+  const progress = new SyncProgressFilter(leases);
   for (const [name, peer] of [
     ['primary', primary],
     ['secondary', secondary],
   ] as const) {
-    peer.on('state', (change) => printStateChange(elapsed(), name, change));
-    peer.on('sync', (event) => printSync(elapsed(), name, event));
+    peer.on('state', (change) => printLine(elapsed(), name, formatStateChange(change)));
+    peer.on('sync', (event) => {
+      if (progress.shouldPrint(name, event)) {
+        printLine(elapsed(), name, formatSyncEvent(event));
+      }
+    });
   }
 
   const reached = await bothNormal(primary, secondary, timeoutSeconds * 1000);
@@ -146,17 +151,87 @@ export function bothNormal(primary: Peer, secondary: Peer, timeoutMs: number): P
   });
 }
 
-function printStateChange(elapsed: string, name: string, change: StateChange): void {
-  process.stdout.write(`${elapsed}  ${name.padEnd(9)} ${change.from} -> ${change.to}\n`);
+function printLine(elapsed: string, name: string, text: string): void {
+  process.stdout.write(`${elapsed}  ${name.padEnd(9)} ${text}\n`);
 }
 
-function printSync(elapsed: string, name: string, event: SyncEvent): void {
+/** Reasons of the state changes a demo run shows, by rule ID, which is the most specific. */
+const REASON_BY_RULE: Readonly<Record<string, string>> = {
+  'FO-9.6.2-b': 'first sync, no wait',
+};
+
+/** Reasons by the machine event that caused the change, with the state entered when it matters. */
+const REASON_BY_TRIGGER: Readonly<Record<string, string>> = {
+  'PARTNER_STATE RECOVER': 'partner reached, bindings to be synced',
+  'PARTNER_STATE NORMAL': 'partner in RECOVER-DONE or NORMAL',
+  'UPDDONE RECOVER-WAIT': 'all bindings received, MCLT wait starts',
+  'UPDDONE RECOVER-DONE': 'all bindings received',
+  MCLT_EXPIRED: 'MCLT after the last operating time has passed',
+  CONNECTED: 'connected to the partner',
+  COMMUNICATIONS_FAILED: 'connection to the partner lost',
+  STARTUP_EXPIRED: 'STARTUP time over',
+  SAFE_PERIOD_EXPIRED: 'safe period over',
+  PARTNER_DOWN: 'partner declared down',
+  PAUSE: 'pause requested',
+  SHUTDOWN: 'shutdown requested',
+};
+
+/**
+ * Formats a state change as "FROM -> TO (TRIGGER: reason; RULES)", where RULES are the IDs of the
+ * transitions taken. The reason is left out for a trigger that the tables above do not list.
+ */
+export function formatStateChange(change: StateChange): string {
+  const reason =
+    change.rules.map((rule) => REASON_BY_RULE[rule]).find((text) => text !== undefined) ??
+    REASON_BY_TRIGGER[`${change.trigger} ${change.to}`] ??
+    REASON_BY_TRIGGER[change.trigger];
+  const cause = reason === undefined ? change.trigger : `${change.trigger}: ${reason}`;
+  const rules = change.rules.length === 0 ? '' : `; ${change.rules.join(', ')}`;
+  return `${change.from} -> ${change.to} (${cause}${rules})`;
+}
+
+/** Formats a sync event as "sent 100 of 1000 bindings", ending in ", done" for the last one. */
+export function formatSyncEvent(event: SyncEvent): string {
   const verb = event.direction === 'sent' ? 'sent' : 'received';
   const of = event.total > 0 ? ` of ${event.total}` : '';
+  const noun = (event.total > 0 ? event.total : event.count) === 1 ? 'binding' : 'bindings';
   const done = event.done ? ', done' : '';
-  process.stdout.write(
-    `${elapsed}  ${name.padEnd(9)} ${verb} ${event.count}${of} bindings${done}\n`,
-  );
+  return `${verb} ${event.count}${of} ${noun}${done}`;
+}
+
+/** Progress steps per sync: one line each tenth of the leases. */
+const PROGRESS_STEPS = 10;
+
+/**
+ * Picks the sync events the demo prints, the same way for both sides: one line when the count
+ * passes another tenth of the total, and the final event once. The receiver learns the total only
+ * at the end, so the demo's lease count is used until then.
+ */
+export class SyncProgressFilter {
+  private readonly lastPrinted = new Map<string, number>();
+
+  constructor(private readonly leases: number) {}
+
+  shouldPrint(side: string, event: SyncEvent): boolean {
+    if (event.done) {
+      return true;
+    }
+
+    const total = event.total > 0 ? event.total : this.leases;
+    if (event.count >= total) {
+      return false;
+    }
+
+    const key = `${side} ${event.direction}`;
+    const step = Math.max(1, Math.ceil(total / PROGRESS_STEPS));
+    const last = this.lastPrinted.get(key) ?? 0;
+    if (Math.floor(event.count / step) <= Math.floor(last / step)) {
+      return false;
+    }
+
+    this.lastPrinted.set(key, event.count);
+    return true;
+  }
 }
 
 function printSummary(primary: Peer, secondary: Peer, leases: number, elapsedMs: number): number {
@@ -168,7 +243,7 @@ function printSummary(primary: Peer, secondary: Peer, leases: number, elapsedMs:
     'Both servers are NORMAL.',
     `  time taken          ${(elapsedMs / 1000).toFixed(2)} s`,
     `  states              primary ${primary.state}, secondary ${secondary.state}`,
-    `  bindings            primary ${primary.store.countBindings()}, secondary ${secondaryBindings} (of ${leases} leases)`,
+    `  bindings            primary ${primary.store.countBindings()}, secondary ${secondaryBindings} (of ${leases} ${leases === 1 ? 'lease' : 'leases'})`,
     `  messages sent       primary ${primaryStats.messagesSent}, secondary ${secondaryStats.messagesSent}`,
     `  binding updates     primary sent ${primaryStats.bindingsSent}, secondary stored ${secondaryStats.bindingsReceived}`,
     '',

@@ -5,11 +5,15 @@ import type { Command } from 'commander';
 import { FailoverError } from '../errors.js';
 import {
   LeaseFileError,
+  checkLeaseRequirements,
   formatHardwareAddress,
   formatLeaseLine,
   readLeaseFile,
+  requiredLeaseFields,
   type LeaseLine,
 } from '../store/lease-lines.js';
+import { isBindingStatusName } from '../store/binding-row.js';
+import { BindingStatus } from '../wire/codes.js';
 import { parseIPv4 } from '../store/ipv4.js';
 import { openLeaseStore } from '../store/sqlite-store.js';
 import type { StoredBinding } from '../store/types.js';
@@ -56,17 +60,22 @@ export async function loadLeases(
     store.close();
   }
 
+  const bindings = count === 1 ? 'binding' : 'bindings';
   await writeText(
     output,
-    `loaded ${count} bindings into ${storePath}, all pending an update to the partner\n`,
+    `loaded ${count} ${bindings} into ${storePath}, all pending an update to the partner\n`,
   );
   return count;
 }
 
-/** Reads the whole file once, raising the first invalid line or repeated address; returns the count. */
+/**
+ * Reads the whole file once, raising the first invalid line, line without the fields its
+ * binding-status requires, or repeated address; returns the count.
+ */
 async function checkLeaseFile(file: string): Promise<number> {
   const firstLineOf = new Map<number, number>();
   for await (const { lineNumber, lease } of readLeaseFile(file)) {
+    checkRequirementsInFile(file, lease, lineNumber);
     const address = parseIPv4(lease.address) ?? -1;
     const firstLine = firstLineOf.get(address);
     if (firstLine !== undefined) {
@@ -81,6 +90,23 @@ async function checkLeaseFile(file: string): Promise<number> {
     firstLineOf.set(address, lineNumber);
   }
   return firstLineOf.size;
+}
+
+function checkRequirementsInFile(file: string, lease: LeaseLine, lineNumber: number): void {
+  try {
+    checkLeaseRequirements(lease, lineNumber);
+  } catch (error) {
+    if (!(error instanceof LeaseFileError)) {
+      throw error;
+    }
+
+    throw new LeaseFileError(
+      error.code,
+      `lease file ${file} ${error.message}`,
+      error.line,
+      error.field,
+    );
+  }
 }
 
 /**
@@ -214,6 +240,17 @@ function ignoreClosedPipe(error: Error): void {
   }
 }
 
+/** Lists the extra fields each binding-status requires, one binding-status a line. */
+function requiredFieldsHelp(): string {
+  return Object.keys(BindingStatus)
+    .filter(isBindingStatusName)
+    .map((status) => {
+      const fields = requiredLeaseFields(status);
+      return `  ${status.padEnd(9)} ${fields.length === 0 ? '-' : fields.join(', ')}`;
+    })
+    .join('\n');
+}
+
 export function registerLeasesCommand(program: Command): void {
   const leases = program
     .command('leases')
@@ -222,7 +259,10 @@ export function registerLeasesCommand(program: Command): void {
       'after',
       `
 Lease files hold one JSON object per line, for example:
-  {"address":"10.77.1.5","bindingStatus":"ACTIVE","hardwareAddress":"02:00:00:00:00:05","leaseExpirationTime":1796000000}
+  {"address":"10.77.1.5","bindingStatus":"ACTIVE","hardwareAddress":"02:00:00:00:00:05","leaseExpirationTime":1796000000,"clientLastTransactionTime":1795900000}
+Every line needs address and bindingStatus. A binding-status also requires the fields that its
+binding updates must carry (draft-12 Table 7.1-1):
+${requiredFieldsHelp()}
 Exit status: ${EXIT_STORE_ERROR} when the store cannot be opened, read or written; ${EXIT_LEASE_FILE_ERROR} when the lease file is invalid.`,
     );
 

@@ -2,12 +2,15 @@
 // reads it and `dhcpf leases list --json` writes it, for example:
 //   {"address":"10.77.1.5","bindingStatus":"ACTIVE","hardwareAddress":"02:00:00:00:00:05",
 //    "clientIdentifier":"0102000000000005","leaseExpirationTime":1796000000}
-// Only address and bindingStatus are required. Times are seconds since 1970. A hardwareAddress
-// without hardwareType is Ethernet (htype 1).
+// A line must have address and bindingStatus, plus the fields its binding-status requires in a
+// binding update (checkLeaseRequirements). Times are seconds since 1970. A hardwareAddress without
+// hardwareType is Ethernet (htype 1).
 
 import { createReadStream } from 'node:fs';
 import { FailoverError } from '../errors.js';
-import { BindingStatus, type BindingStatusName } from '../wire/codes.js';
+import { bindingRequirementsFor, type BindingRequirements } from '../wire/binding-requirements.js';
+import { BindingStatus, OptionCode, type BindingStatusName } from '../wire/codes.js';
+import { optionName } from '../wire/names.js';
 import type { HardwareAddress } from '../wire/types.js';
 import { isBindingStatusName } from './binding-row.js';
 import { parseIPv4 } from './ipv4.js';
@@ -231,6 +234,72 @@ function invalidField(fields: LineFields, field: FieldName, found: unknown): Lea
     fields.lineNumber,
     field,
   );
+}
+
+/** The lease line field that carries each option a binding update takes from the binding. */
+const FIELD_OF_OPTION: ReadonlyMap<
+  number,
+  { field: FieldName; isPresent(lease: LeaseLine): boolean }
+> = new Map([
+  [
+    OptionCode.CLIENT_HARDWARE_ADDRESS,
+    { field: 'hardwareAddress', isPresent: (lease) => lease.clientHardwareAddress !== undefined },
+  ],
+  [
+    OptionCode.LEASE_EXPIRATION_TIME,
+    { field: 'leaseExpirationTime', isPresent: (lease) => lease.leaseExpirationTime !== undefined },
+  ],
+  [
+    OptionCode.CLIENT_LAST_TRANSACTION_TIME,
+    {
+      field: 'clientLastTransactionTime',
+      isPresent: (lease) => lease.clientLastTransactionTime !== undefined,
+    },
+  ],
+]);
+
+/**
+ * Checks that a lease has every field that its binding-status requires in a binding update, using
+ * draft-12 Table 7.1-1 (FO-5.11-a), because a binding without them could never be sent to the
+ * partner. The potential-expiration-time is not checked, because the sender computes it from the
+ * lease expiry and MCLT. Raises FO_ERR_LEASE_LINE_MISSING_FIELD naming the line, field and rule.
+ *
+ * NOTE: only the draft-12 table is checked. A Windows partner also requires
+ * clientLastTransactionTime for EXPIRED and RELEASED (MSF-3.1.5.2-b), which this does not catch.
+ */
+export function checkLeaseRequirements(lease: LeaseLine, lineNumber = 1): void {
+  const requirements = draftRequirementsOf(lease.bindingStatus);
+  for (const code of requirements?.must ?? []) {
+    const carrier = FIELD_OF_OPTION.get(code);
+    if (carrier === undefined || carrier.isPresent(lease)) {
+      continue;
+    }
+
+    const { field } = carrier;
+    throw new LeaseFileError(
+      'FO_ERR_LEASE_LINE_MISSING_FIELD',
+      `line ${lineNumber} field ${field} is missing, expected ${EXPECTED[field]} because ` +
+        `binding-status ${lease.bindingStatus} requires ${optionName(code)} ` +
+        `(draft-12 Table 7.1-1, ${requirements?.rule ?? 'FO-5.11-a'})`,
+      lineNumber,
+      field,
+    );
+  }
+}
+
+/** Returns the lease line fields that a binding-status requires, in the order of Table 7.1-1. */
+export function requiredLeaseFields(bindingStatus: BindingStatusName): string[] {
+  const must = draftRequirementsOf(bindingStatus)?.must ?? [];
+  return must.flatMap((code) => FIELD_OF_OPTION.get(code)?.field ?? []);
+}
+
+function draftRequirementsOf(bindingStatus: BindingStatusName): BindingRequirements | undefined {
+  const shape = {
+    bindingStatus: BindingStatus[bindingStatus],
+    ipFlags: undefined,
+    hasClientHardwareAddress: false,
+  };
+  return bindingRequirementsFor(shape, 'isc');
 }
 
 /**

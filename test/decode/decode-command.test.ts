@@ -100,7 +100,7 @@ describe('dhcpf decode', () => {
     expect(out[0]).toBe(
       '2 2026-12-04T15:51:42.250000Z 10.0.0.1:40000 → 10.0.0.2:647 error FO_ERR_OPTION_LENGTH: ' +
         'STATE start-time-of-state length 1, expected 4 at offset 12 ' +
-        '[message type 10 (STATE), option 25 (start-time-of-state), offset 12]',
+        '[message type 10 (STATE), option 25 (start-time-of-state)]',
     );
     expect(out[1]).toContain('STATE xid=13');
   });
@@ -148,13 +148,13 @@ describe('dhcpf decode', () => {
 
     expect(status).toBe(1);
     expect(out).toEqual([
-      'error FO_ERR_MESSAGE_LENGTH: hex input ends with 20 bytes of an incomplete message at offset 0 [offset 0]',
+      'error FO_ERR_MESSAGE_LENGTH: hex input ends with 20 bytes of an incomplete message at offset 0',
     ]);
   });
 
   it.each([
-    [undefined, {}, 'decode needs either a capture FILE or --hex HEX, and not both'],
-    ['x.pcap', { hex: '00' }, 'decode needs either a capture FILE or --hex HEX, and not both'],
+    [undefined, {}, 'missing input: give a capture FILE or --hex HEX'],
+    ['x.pcap', { hex: '00' }, 'too many inputs: give a capture FILE or --hex HEX, not both'],
     [undefined, { hex: '0g' }, 'invalid --hex value: non-hex characters'],
     [undefined, { hex: '001' }, 'invalid --hex value: an odd number (3) of hex digits'],
     [
@@ -181,7 +181,7 @@ describe('dhcpf decode', () => {
 
     expect(status).toBe(2);
     expect(error[0]).toMatch(
-      new RegExp(`^dhcpf decode: cannot read capture file "${missing}": ENOENT`),
+      new RegExp(`^dhcpf decode: cannot read capture file ${missing}: ENOENT`),
     );
   });
 
@@ -197,7 +197,54 @@ describe('dhcpf decode', () => {
     expect(status).toBe(2);
     expect(out).toHaveLength(1);
     expect(error).toEqual([
-      `dhcpf decode: pcap record header at file offset ${good.length} needs 16 bytes, but only 3 remain`,
+      `dhcpf decode: invalid capture file ${file}: pcap record header at file offset ${good.length} needs 16 bytes, but only 3 remain`,
+    ]);
+  });
+
+  it('names the file when it is not a capture', async () => {
+    const file = join(workDir, 'text.pcap');
+    writeFileSync(file, 'hello\n');
+    const { status, error } = await decode(file, {});
+
+    expect(status).toBe(2);
+    expect(error).toEqual([
+      `dhcpf decode: invalid capture file ${file}: capture file starts with 68 65 6c 6c, expected a pcap or pcapng magic number at file offset 0`,
+    ]);
+  });
+
+  it('lists the TCP ports when none is the failover port', async () => {
+    const file = join(workDir, 'other-port.pcap');
+    writeFileSync(
+      file,
+      classicPcap(
+        [
+          { sequence: 99, syn: true },
+          { sequence: 100, payload: ISC_STATE_BYTES },
+        ].map((segment, index) => ({
+          timestamp: 1796399501 + index,
+          data: ethernet(ipv4Segment({ ...segment, sourcePort: 51000, destinationPort: 16647 })),
+        })),
+        { littleEndian: true },
+      ),
+    );
+    const { status, out, error } = await decode(file, {});
+
+    expect(status).toBe(1);
+    expect(out).toEqual([]);
+    expect(error).toEqual([
+      `dhcpf decode: no failover messages on TCP port 647 in ${file}; it has TCP traffic on port 16647, try --port 16647`,
+    ]);
+    expect((await decode(file, { port: '16647' })).out).toHaveLength(1);
+  });
+
+  it('reports a capture without TCP traffic', async () => {
+    const file = join(workDir, 'empty.pcap');
+    writeFileSync(file, classicPcap([], { littleEndian: true }));
+    const { status, error } = await decode(file, {});
+
+    expect(status).toBe(1);
+    expect(error).toEqual([
+      `dhcpf decode: no failover messages on TCP port 647 in ${file}; it has no other TCP traffic`,
     ]);
   });
 

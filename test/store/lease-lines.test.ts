@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { FailoverError } from '../../src/errors.js';
 import {
   LeaseFileError,
+  checkLeaseRequirements,
   formatLeaseLine,
   parseLeaseLine,
   readLeaseFile,
+  requiredLeaseFields,
   type LeaseLine,
   type NumberedLeaseLine,
 } from '../../src/store/lease-lines.js';
@@ -232,6 +234,73 @@ describe('parseLeaseLine', () => {
     expect(error.line).toBe(7);
     expect(error.field).toBe(field);
     expect(error.message).toMatch(message);
+  });
+});
+
+describe('checkLeaseRequirements', () => {
+  const hardware = { htype: 1, chaddr: Uint8Array.of(2, 0, 0, 0, 0, 5) };
+  const fullActive: LeaseLine = {
+    address: '10.0.0.11',
+    bindingStatus: 'ACTIVE',
+    clientHardwareAddress: hardware,
+    leaseExpirationTime: 1796000000,
+    clientLastTransactionTime: 1795900000,
+  };
+
+  it.each([
+    ['ACTIVE', 'clientLastTransactionTime', 'client-last-transaction-time'],
+    ['ACTIVE', 'clientHardwareAddress', 'client-hardware-address'],
+    ['ACTIVE', 'leaseExpirationTime', 'lease-expiration-time'],
+    ['RELEASED', 'clientLastTransactionTime', 'client-last-transaction-time'],
+    ['EXPIRED', 'clientHardwareAddress', 'client-hardware-address'],
+  ] as const)('rejects %s without %s (FO-5.11-a)', (bindingStatus, missing, option) => {
+    const lease: LeaseLine = { ...fullActive, bindingStatus };
+    delete lease[missing];
+    const field = missing === 'clientHardwareAddress' ? 'hardwareAddress' : missing;
+
+    let error: unknown;
+    try {
+      checkLeaseRequirements(lease, 3);
+    } catch (caught) {
+      error = caught;
+    }
+
+    expect(error).toBeInstanceOf(LeaseFileError);
+    expect(error).toMatchObject({
+      code: 'FO_ERR_LEASE_LINE_MISSING_FIELD',
+      line: 3,
+      field,
+    });
+    expect((error as LeaseFileError).message).toMatch(
+      new RegExp(
+        `^line 3 field ${field} is missing, expected .+ because binding-status ${bindingStatus} ` +
+          `requires ${option} \\(draft-12 Table 7\\.1-1, FO-5\\.11-a\\)$`,
+      ),
+    );
+  });
+
+  it.each([
+    ['ACTIVE with every required field', fullActive],
+    [
+      'EXPIRED with only a hardware address',
+      { address: '10.0.0.1', bindingStatus: 'EXPIRED', clientHardwareAddress: hardware },
+    ],
+    ['FREE with only address', { address: '10.0.0.1', bindingStatus: 'FREE' }],
+    ['BACKUP with only address', { address: '10.0.0.1', bindingStatus: 'BACKUP' }],
+    ['ABANDONED with only address', { address: '10.0.0.1', bindingStatus: 'ABANDONED' }],
+  ] satisfies [string, LeaseLine][])('accepts %s (FO-5.11-a)', (_, lease) => {
+    expect(() => checkLeaseRequirements(lease)).not.toThrow();
+  });
+});
+
+describe('requiredLeaseFields', () => {
+  it.each([
+    ['ACTIVE', ['hardwareAddress', 'leaseExpirationTime', 'clientLastTransactionTime']],
+    ['RELEASED', ['hardwareAddress', 'clientLastTransactionTime']],
+    ['EXPIRED', ['hardwareAddress']],
+    ['FREE', []],
+  ] as const)('lists the fields %s requires (FO-5.11-a)', (bindingStatus, fields) => {
+    expect(requiredLeaseFields(bindingStatus)).toEqual(fields);
   });
 });
 

@@ -90,7 +90,7 @@ describe('loadLeases', () => {
   it('rejects an address given twice, naming both lines', async () => {
     const file = writeLeaseFile('twice.jsonl', [
       ...LEASE_LINES,
-      '{"address":"10.77.1.10","bindingStatus":"ACTIVE"}',
+      '{"address":"10.77.1.10","bindingStatus":"BACKUP"}',
     ]);
     const loading = loadLeases(file, tempPath('store.db'), new TextCollector());
     await expect(loading).rejects.toBeInstanceOf(LeaseFileError);
@@ -100,6 +100,51 @@ describe('loadLeases', () => {
       field: 'address',
       message: `lease file ${file} line 4 field address "10.77.1.10" repeats line 2, expected each address once`,
     });
+  });
+
+  it('rejects ACTIVE without clientLastTransactionTime (FO-5.11-a)', async () => {
+    const file = writeLeaseFile('no-cltt.jsonl', [
+      ...LEASE_LINES,
+      '{"address":"10.0.0.11","bindingStatus":"ACTIVE","hardwareAddress":"02:00:00:00:00:0b","leaseExpirationTime":1796000000}',
+    ]);
+    const storePath = tempPath('store.db');
+    const loading = loadLeases(file, storePath, new TextCollector());
+
+    await expect(loading).rejects.toBeInstanceOf(LeaseFileError);
+    await expect(loading).rejects.toMatchObject({
+      code: 'FO_ERR_LEASE_LINE_MISSING_FIELD',
+      line: 4,
+      field: 'clientLastTransactionTime',
+      message:
+        `lease file ${file} line 4 field clientLastTransactionTime is missing, expected an ` +
+        'integer 0..4294967295 (seconds since 1970) because binding-status ACTIVE requires ' +
+        'client-last-transaction-time (draft-12 Table 7.1-1, FO-5.11-a)',
+    });
+    expect(existsSync(storePath)).toBe(false);
+  });
+
+  it('rejects an ACTIVE line without hardwareAddress (FO-5.11-a)', async () => {
+    const file = writeLeaseFile('no-mac.jsonl', [
+      '{"address":"10.0.0.12","bindingStatus":"ACTIVE","leaseExpirationTime":1796000000,"clientLastTransactionTime":1795900000}',
+    ]);
+    await expect(loadLeases(file, tempPath('store.db'), new TextCollector())).rejects.toMatchObject(
+      {
+        line: 1,
+        field: 'hardwareAddress',
+      },
+    );
+  });
+
+  it('writes "1 binding" in the singular', async () => {
+    const file = writeLeaseFile('one.jsonl', [LEASE_LINES[1] ?? '']);
+    const storePath = tempPath('store.db');
+    const output = new TextCollector();
+
+    await loadLeases(file, storePath, output);
+
+    expect(output.text).toBe(
+      `loaded 1 binding into ${storePath}, all pending an update to the partner\n`,
+    );
   });
 });
 
@@ -204,6 +249,19 @@ describe('dhcpf leases command', () => {
     expect(stderr).toBe(
       `dhcpf leases: lease file ${file} line 1 field bindingStatus is missing, expected one of FREE, ACTIVE, EXPIRED, RELEASED, ABANDONED, RESET, BACKUP\n`,
     );
+  });
+
+  it('shows an ACTIVE example line with clientLastTransactionTime in the help', () => {
+    const program = new Command();
+    registerLeasesCommand(program);
+    let help = '';
+    const leases = program.commands.find((command) => command.name() === 'leases');
+    leases?.configureOutput({ writeOut: (text) => (help += text) });
+    leases?.outputHelp();
+
+    const example = help.split('\n').find((line) => line.includes('"bindingStatus":"ACTIVE"'));
+    expect(example).toContain('"clientLastTransactionTime"');
+    expect(help).toMatch(/ACTIVE +hardwareAddress, leaseExpirationTime, clientLastTransactionTime/);
   });
 
   it('exits with status 1 on a damaged store', async () => {
