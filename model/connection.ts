@@ -191,10 +191,15 @@ const afterSocketClosed = [
   },
 ];
 
+/** Stopping ends an established connection too, so the failure is reported (FO-8.3-b). */
 const stop = {
   target: 'stopped' as const,
-  actions: ['disconnectIfEstablished' as const, 'closeSocket' as const],
-  meta: { rules: ['FO-8.6-c', 'FO-7.12-a'] },
+  actions: [
+    'disconnectIfEstablished' as const,
+    'closeSocket' as const,
+    'reportFailureIfEstablished' as const,
+  ],
+  meta: { rules: ['FO-8.6-c', 'FO-7.12-a', 'FO-8.3-b'] },
 };
 
 /** A handshake that did not finish in time or saw another message first: close (FO-7.8.2-a). */

@@ -7,6 +7,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import { connectionMachine } from '../../model/connection.js';
 import { endpointMachine } from '../../model/endpoint.js';
 import { updateFlowMachine } from '../../model/update-flow.js';
 import { startPeer } from '../endpoint/peer.js';
@@ -30,6 +31,7 @@ export interface RecordedEvent {
 const machines: Record<string, AnyStateMachine> = {
   endpoint: endpointMachine,
   'update-flow': updateFlowMachine,
+  connection: connectionMachine,
 };
 
 interface InspectOptions {

@@ -1,5 +1,6 @@
 // One TCP connection to the failover partner: framing, decoding, xids, the tSend and tReceive
-// timers, and closing. CONNECT and the failover states are handled by the link above it.
+// timers restarted by traffic, and closing. The link above it runs the connection machine, which
+// decides what an expired timer does, and handles CONNECT and the failover states.
 
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -33,6 +34,10 @@ export interface ConnectionEvents {
   close: [reason: string];
   /** A frame failed to decode; emitted before the connection closes, so a reply can go first. */
   undecodable: [error: DecodeError, frame: Uint8Array | undefined];
+  /** Nothing was sent for tSend (FO-7.9.1-h). */
+  sendTimerExpired: [];
+  /** Nothing arrived for tReceive (FO-8.3-c). */
+  receiveTimerExpired: [];
 }
 
 export interface ConnectionOptions {
@@ -119,13 +124,20 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Starts tSend (a CONTACT when nothing was sent for that long) and tReceive (DISCONNECT 17 and
-   * close when nothing arrived for that long), FO-7.9.1-g, FO-7.9.1-h, FO-7.9.2-h.
+   * Starts tSend, restarted by every message sent; `sendTimerExpired` fires when nothing was sent
+   * for that long (FO-7.9.1-g, FO-7.9.1-h, FO-7.9.2-h).
    */
-  startTimers(sendIntervalMs: number, receiveIntervalMs: number): void {
-    this.sendIntervalMs = sendIntervalMs;
-    this.receiveIntervalMs = receiveIntervalMs;
+  startSendTimer(intervalMs: number): void {
+    this.sendIntervalMs = intervalMs;
     this.restartSendTimer();
+  }
+
+  /**
+   * Starts tReceive, restarted by every message received; `receiveTimerExpired` fires when nothing
+   * arrived for that long (FO-7.9.1-g, FO-8.3-c).
+   */
+  startReceiveTimer(intervalMs: number): void {
+    this.receiveIntervalMs = intervalMs;
     this.restartReceiveTimer();
   }
 
@@ -300,10 +312,7 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
 
-    this.sendTimer = this.clock.setTimer(this.sendIntervalMs, () => {
-      // FO-7.9.1-h: a CONTACT whenever nothing else was sent for tSend.
-      this.send(MessageType.CONTACT, []);
-    });
+    this.sendTimer = this.clock.setTimer(this.sendIntervalMs, () => this.emit('sendTimerExpired'));
   }
 
   private restartReceiveTimer(): void {
@@ -312,10 +321,9 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
       return;
     }
 
-    this.receiveTimer = this.clock.setTimer(this.receiveIntervalMs, () => {
-      // FO-8.3-c: DISCONNECT 17 just before dropping a silent connection.
-      this.disconnect(RejectReason.NO_TRAFFIC, 'no traffic');
-    });
+    this.receiveTimer = this.clock.setTimer(this.receiveIntervalMs, () =>
+      this.emit('receiveTimerExpired'),
+    );
   }
 
   private finish(reason: string): void {

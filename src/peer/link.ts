@@ -1,16 +1,26 @@
-// The failover link of one relationship, the part both roles share: handing the established
-// connection to the endpoint above, DISCONNECT, closing, and the bounded wait for CONNECT or
-// CONNECTACK. SecondaryLink listens, PrimaryLink connects (draft-12 section 8, FO-7.8, FO-7.9).
+// The failover link of one relationship, the part both roles share. It runs the connection
+// machine (model/connection.ts): sockets, messages and timers become machine events, and the link
+// carries out the effects the machine emits. It also hands the established connection to the
+// endpoint above. SecondaryLink listens, PrimaryLink connects (draft-12 section 8, FO-7.8, FO-7.9).
 
+import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { connectionMachine } from '../../model/connection.js';
+import type {
+  ConnectionEmitted,
+  ConnectionEvent,
+  ConnectionTimerName,
+  RetryDelay,
+} from '../../model/connection-types.js';
 import type { RelationshipConfig } from '../config/types.js';
 import { LogEvent, type Logger } from '../log.js';
-import { MessageType, OptionCode, RejectReason } from '../wire/codes.js';
+import { MessageType, OptionCode } from '../wire/codes.js';
 import type { FailoverMessage, FailoverOption } from '../wire/types.js';
 import { FailoverConnection, type ReceivedMessage } from './connection.js';
 import type { CheckResult, LocalParameters, PartnerParameters } from './connect-messages.js';
-import { findOption } from './options.js';
+import { findOption, rejectOptions } from './options.js';
 import type { Clock, TimerHandle } from './timers.js';
 import type { ConnectionGuard } from './connection-guard.js';
 import type { ConnectionTapFactory } from './connection-tap.js';
@@ -18,6 +28,9 @@ import { connectionGuardFor } from './microsoft-guard.js';
 import { handshakeRulesFor, type HandshakeRules } from './microsoft-connect.js';
 import { droppedOnReceipt } from './microsoft-drops.js';
 import { messageTypeLabel } from './wire-adapter.js';
+
+/** Wait after a rejecting CONNECTACK or a DISCONNECT before connecting again (FO-7.9-a). */
+const RETRY_AFTER_REJECT_SECONDS = 60;
 
 export interface LinkHooks {
   /** STATE options to send right after CONNECT/CONNECTACK (FO-7.10-a). */
@@ -48,6 +61,16 @@ export interface LinkOptions {
   hooks: LinkHooks;
   /** Observer of every connection's bytes, such as a pcap writer. */
   tapConnection?: ConnectionTapFactory;
+  /** Observer of the connection actor's events, such as `dhcpf inspect`. */
+  inspect?: (event: InspectionEvent) => void;
+}
+
+/** Texts for the log and the DISCONNECT message option of a close the event may lead to. */
+export interface CloseTexts {
+  /** The reason the socket closes, for the log. */
+  reason: string;
+  /** The message (16) option of a DISCONNECT; `reason` when absent. */
+  disconnectText?: string;
 }
 
 export abstract class FailoverLink extends EventEmitter<LinkEvents> {
@@ -60,9 +83,17 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
   protected readonly handshake: HandshakeRules;
   private readonly guard: ConnectionGuard | undefined;
   private readonly tapConnection: ConnectionTapFactory | undefined;
+  private readonly actor: Actor<typeof connectionMachine>;
+  private readonly timers = new Map<ConnectionTimerName, TimerHandle>();
+  /** The connection the machine tracks. */
   protected current: FailoverConnection | undefined;
-  protected handshakeTimer: TimerHandle | undefined;
+  /** The partner parameters of the CONNECT or CONNECTACK being accepted. */
+  protected partner: PartnerParameters | undefined;
   protected stopped = false;
+  private closeTexts: CloseTexts = { reason: 'closed' };
+  private lastCloseReason = 'closed';
+  private pendingSession: EstablishedSession | undefined;
+  private dispatchDepth = 0;
 
   constructor(options: LinkOptions) {
     super();
@@ -79,6 +110,18 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
       receiveTimer: options.config.receiveTimer,
       vendorClassIdentifier: options.vendorClassIdentifier,
     };
+    this.actor = createActor(connectionMachine, {
+      input: { role: options.config.role },
+      inspect: options.inspect,
+    });
+    this.actor.on('*', (emitted) => this.carryOut(emitted));
+    this.actor.subscribe((snapshot) => this.cancelStaleTimers(String(snapshot.value)));
+    this.actor.start();
+  }
+
+  /** The connection actor, for inspection. */
+  get connectionActor(): Actor<typeof connectionMachine> {
+    return this.actor;
   }
 
   /** The established connection, if any. */
@@ -97,24 +140,185 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
   /** Ends the link: DISCONNECT on an established connection (FO-8.6-c), no more retries. */
   stop(): Promise<void> {
     this.stopped = true;
-    this.handshakeTimer?.cancel();
-    this.current?.disconnect(RejectReason.UNKNOWN, 'server is stopping');
+    this.dispatch({ type: 'STOP' }, { reason: 'server is stopping' });
+    for (const timer of this.timers.values()) {
+      timer.cancel();
+    }
+
+    this.timers.clear();
     return Promise.resolve();
   }
 
-  /** Called when the partner sent DISCONNECT, before the connection closes. */
-  protected onDisconnectReceived(): void {}
+  /**
+   * Sends an event to the connection machine. `texts` name the close it may lead to. The
+   * established session goes to the endpoint once the machine has finished with the event.
+   */
+  protected dispatch(event: ConnectionEvent, texts?: CloseTexts): void {
+    if (this.actor.getSnapshot().status !== 'active') {
+      return;
+    }
 
-  protected establish(connection: FailoverConnection, partner: PartnerParameters): void {
+    if (texts !== undefined) {
+      this.closeTexts = texts;
+    }
+
+    this.dispatchDepth++;
+    try {
+      this.actor.send(event);
+    } finally {
+      this.dispatchDepth--;
+    }
+
+    const session = this.pendingSession;
+    if (this.dispatchDepth === 0 && session !== undefined) {
+      this.pendingSession = undefined;
+      this.emit('established', session);
+    }
+  }
+
+  /** Carries out an effect the connection machine emitted. */
+  private carryOut(emitted: ConnectionEmitted): void {
+    switch (emitted.type) {
+      case 'OPEN_SOCKET':
+        this.openSocket();
+        return;
+      case 'SEND_CONNECT':
+        this.sendCONNECT();
+        return;
+      case 'SEND_CONNECTACK':
+        this.sendCONNECTACK(emitted.rejectReason);
+        return;
+      case 'SEND_STATE':
+        this.sendSTATE();
+        return;
+      case 'SEND_CONTACT':
+        // FO-7.9.1-h: a CONTACT whenever nothing else was sent for tSend.
+        this.current?.send(MessageType.CONTACT, []);
+        return;
+      case 'SEND_DISCONNECT':
+        this.sendDISCONNECT(emitted.rejectReason);
+        return;
+      case 'CLOSE_SOCKET':
+        this.closeSocket(this.closeTexts.reason);
+        return;
+      case 'START_TIMER':
+        this.startTimer(emitted.name, emitted.delay);
+        return;
+      case 'COMMUNICATIONS_OK':
+        // The endpoint machine reads the STATE itself (FO-8.3-a); the link has nothing to do.
+        return;
+      case 'COMMUNICATIONS_FAILED':
+        this.reportConnectionDown();
+        return;
+    }
+  }
+
+  /** Primary: opens a TCP connection to the partner. */
+  protected openSocket(): void {
+    assert.fail(`${this.config.role} link opens no connection`);
+  }
+
+  /** Primary: sends CONNECT on the new connection. */
+  protected sendCONNECT(): void {
+    assert.fail(`${this.config.role} link sends no CONNECT`);
+  }
+
+  /** Secondary: replies to the checked CONNECT, accepting it when `rejectReason` is absent. */
+  protected sendCONNECTACK(rejectReason: number | undefined): void {
+    assert.fail(`${this.config.role} link sends no CONNECTACK, reject-reason ${rejectReason}`);
+  }
+
+  /** Closes the current connection; the primary also drops connection attempts in progress. */
+  protected closeSocket(reason: string): void {
+    this.current?.close(reason);
+  }
+
+  private sendSTATE(): void {
+    const connection = this.current;
+    const partner = this.partner;
+    assert(connection !== undefined, 'STATE needs a connection');
+    assert(partner !== undefined, 'STATE needs an accepted partner');
     connection.established = true;
-    // tSend is a third of the partner's receive-timer on both sides (E-10, ISC-5); tReceive is
-    // our own receive-timer (FO-7.9.1-g, FO-7.9.2-h).
-    connection.startTimers(
-      Math.floor((partner.receiveTimer * 1000) / 3),
-      this.config.receiveTimer * 1000,
-    );
     connection.send(MessageType.STATE, this.hooks.stateOptions());
-    this.emit('established', { connection, partner });
+    this.pendingSession = { connection, partner };
+  }
+
+  /** Sends DISCONNECT, also on a connection whose CONNECTACK this server objects to (FO-7.9.2-f). */
+  private sendDISCONNECT(rejectReason: number): void {
+    const text = this.closeTexts.disconnectText ?? this.closeTexts.reason;
+    this.current?.send(MessageType.DISCONNECT, rejectOptions(rejectReason, text));
+  }
+
+  private startTimer(name: ConnectionTimerName, delay: RetryDelay | undefined): void {
+    switch (name) {
+      case 'TSEND':
+        // tSend is a third of the partner's receive-timer on both sides (E-10, ISC-5).
+        this.current?.startSendTimer(Math.floor(((this.partner?.receiveTimer ?? 0) * 1000) / 3));
+        return;
+      case 'TRECEIVE':
+        // tReceive is our own receive-timer (FO-7.9.1-g, FO-7.9.2-h).
+        this.current?.startReceiveTimer(this.config.receiveTimer * 1000);
+        return;
+      case 'CONNECT_WAIT':
+        // The wait for CONNECT or CONNECTACK is bounded by our receive-timer (FO-7.8.2-a).
+        this.setTimer(name, this.config.receiveTimer * 1000, () => this.onConnectWaitExpired());
+        return;
+      case 'RETRY':
+        this.setTimer(name, this.retryDelaySeconds(delay) * 1000, () =>
+          this.dispatch({ type: 'RETRY_EXPIRED' }),
+        );
+        return;
+    }
+  }
+
+  /** Maps the machine's retry delay to seconds (FO-8.6-a, FO-8.2-b, FO-7.9-a). */
+  private retryDelaySeconds(delay: RetryDelay | undefined): number {
+    switch (delay) {
+      case 'now':
+        return 0;
+      case 'after-reject':
+        return Math.max(RETRY_AFTER_REJECT_SECONDS, this.config.connectRetrySeconds);
+      case 'connect-retry':
+      case undefined:
+        return this.config.connectRetrySeconds;
+    }
+  }
+
+  private setTimer(name: ConnectionTimerName, delayMs: number, callback: () => void): void {
+    this.timers.get(name)?.cancel();
+    this.timers.set(name, this.clock.setTimer(delayMs, callback));
+  }
+
+  /** Cancels the CONNECT wait and the retry timer once the machine leaves the states using them. */
+  private cancelStaleTimers(state: string): void {
+    if (state !== 'awaiting-CONNECT' && state !== 'awaiting-CONNECTACK') {
+      this.cancelTimer('CONNECT_WAIT');
+    }
+
+    if (state !== 'retry-wait' && state !== 'backing-off') {
+      this.cancelTimer('RETRY');
+    }
+  }
+
+  private cancelTimer(name: ConnectionTimerName): void {
+    this.timers.get(name)?.cancel();
+    this.timers.delete(name);
+  }
+
+  private onConnectWaitExpired(): void {
+    const awaited = this.config.role === 'primary' ? 'CONNECTACK' : 'CONNECT';
+    const rule = this.config.role === 'primary' ? 'FO-7.9.2-a' : 'FO-7.8.2-a';
+    const reason = `no ${awaited} within ${this.config.receiveTimer} s`;
+    this.logger.warn({ event: LogEvent.MESSAGE_REJECTED, rule }, reason);
+    this.dispatch({ type: 'CONNECT_WAIT_EXPIRED' }, { reason });
+  }
+
+  private reportConnectionDown(): void {
+    const reason = this.lastCloseReason;
+    // Losing an established connection is a warning, unless this server is stopping.
+    const level = this.stopped ? 'info' : 'warn';
+    this.logger[level]({ event: LogEvent.CONNECTION_DOWN, reason }, `connection lost: ${reason}`);
+    this.emit('down', reason);
   }
 
   /** Removes the messages the profile drops on receipt, logging each (MSF-3.1.5.8-a). */
@@ -148,6 +352,10 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
         continue;
       }
 
+      if (item.message.type === MessageType.STATE && connection === this.current) {
+        this.dispatch({ type: 'STATE_RECEIVED' });
+      }
+
       forwarded.push(item);
     }
 
@@ -167,8 +375,13 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
       { event: LogEvent.DISCONNECT_RECEIVED, rejectReason, message: text },
       `partner sent DISCONNECT: ${text ?? 'no message'}`,
     );
-    this.onDisconnectReceived();
-    connection.close(`DISCONNECT from partner, reject-reason ${rejectReason ?? 'missing'}`);
+    const reason = `DISCONNECT from partner, reject-reason ${rejectReason ?? 'missing'}`;
+    if (connection !== this.current) {
+      connection.close(reason);
+      return;
+    }
+
+    this.dispatch({ type: 'DISCONNECT_RECEIVED' }, { reason });
   }
 
   protected createConnection(socket: Socket): FailoverConnection {
@@ -181,8 +394,22 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
       tap: this.tapConnection?.(socket, this.config.role === 'primary'),
     });
     connection.on('close', (reason) => this.onConnectionClosed(connection, reason));
+    connection.on('sendTimerExpired', () => {
+      if (connection === this.current) {
+        this.dispatch({ type: 'TSEND_EXPIRED' });
+      }
+    });
+    connection.on('receiveTimerExpired', () => {
+      if (connection === this.current) {
+        // FO-8.3-c: DISCONNECT 17 just before dropping a silent connection.
+        this.dispatch({ type: 'TRECEIVE_EXPIRED' }, { reason: 'no traffic' });
+      }
+    });
     return connection;
   }
+
+  /** Called when the connection the machine tracks has closed, before the machine hears of it. */
+  protected onCurrentConnectionClosed(): void {}
 
   private onConnectionClosed(connection: FailoverConnection, reason: string): void {
     if (this.current !== connection) {
@@ -190,33 +417,13 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
     }
 
     this.current = undefined;
-    this.handshakeTimer?.cancel();
-    if (connection.established) {
-      // Losing an established connection is a warning, unless this server is stopping.
-      const level = this.stopped ? 'info' : 'warn';
-      this.logger[level]({ event: LogEvent.CONNECTION_DOWN, reason }, `connection lost: ${reason}`);
-      this.emit('down', reason);
-    } else {
+    this.lastCloseReason = reason;
+    this.onCurrentConnectionClosed();
+    if (!connection.established) {
       this.logger.info({ event: LogEvent.CONNECTION_DOWN, reason }, `connection closed: ${reason}`);
     }
-  }
 
-  protected startHandshakeTimer(
-    connection: FailoverConnection,
-    awaited: string,
-    rule: string,
-  ): void {
-    this.handshakeTimer?.cancel();
-    // The wait is bounded by our receive-timer (FO-7.8.2-a, FO-7.9.2-a).
-    this.handshakeTimer = this.clock.setTimer(this.config.receiveTimer * 1000, () => {
-      if (!connection.established) {
-        this.logger.warn(
-          { event: LogEvent.MESSAGE_REJECTED, rule },
-          `no ${awaited} within ${this.config.receiveTimer} s`,
-        );
-        connection.close(`no ${awaited} within ${this.config.receiveTimer} s`);
-      }
-    });
+    this.dispatch({ type: 'SOCKET_CLOSED' });
   }
 
   protected refuseHandshake(
@@ -229,7 +436,13 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
       { event: LogEvent.MESSAGE_REJECTED, messageType: message.type, rule },
       `closing connection: message type ${message.type} before ${awaited}`,
     );
-    connection.close(`message type ${message.type} before ${awaited}`);
+    const reason = `message type ${message.type} before ${awaited}`;
+    if (connection !== this.current) {
+      connection.close(reason);
+      return;
+    }
+
+    this.dispatch({ type: 'UNEXPECTED_MESSAGE' }, { reason });
   }
 
   protected logRejectedHandshake(

@@ -1,5 +1,6 @@
-// The primary's side of the link: it connects from its local address, retries, sends CONNECT and
-// checks the CONNECTACK in the order of FO-7.9.2.
+// The primary's side of the link: it connects from its local address, sends CONNECT and checks the
+// CONNECTACK in the order of FO-7.9.2. The connection machine decides when to retry and how long to
+// wait (FO-8.2-b, FO-8.6-a, FO-7.9-a).
 
 import { connect, type Socket } from 'node:net';
 import { LogEvent } from '../log.js';
@@ -7,43 +8,17 @@ import { MessageType } from '../wire/codes.js';
 import type { FailoverConnection, ReceivedMessage } from './connection.js';
 import { hashBucketAssignmentForSplit } from './hash-buckets.js';
 import { FailoverLink } from './link.js';
-import { rejectOptions } from './options.js';
-import type { TimerHandle } from './timers.js';
-
-/** Wait after a rejecting CONNECTACK or a DISCONNECT before connecting again (FO-7.9-a). */
-const RETRY_AFTER_REJECT_SECONDS = 60;
 
 export class PrimaryLink extends FailoverLink {
   private readonly pendingSockets = new Set<Socket>();
-  private retryTimer: TimerHandle | undefined;
   private connectXid: number | undefined;
-  /** The last connection ended with a reject or DISCONNECT: wait longer (FO-7.9-a, FO-7.12-b). */
-  private retryAfterReject = false;
 
   start(): Promise<void> {
-    this.attemptConnection();
+    this.dispatch({ type: 'START' });
     return Promise.resolve();
   }
 
-  override async stop(): Promise<void> {
-    this.retryTimer?.cancel();
-    for (const socket of this.pendingSockets) {
-      socket.destroy();
-    }
-
-    await super.stop();
-  }
-
-  /** FO-7.12-b: after a DISCONNECT, do not reconnect at once. */
-  protected override onDisconnectReceived(): void {
-    this.retryAfterReject = true;
-  }
-
-  private attemptConnection(): void {
-    if (this.stopped) {
-      return;
-    }
-
+  protected override openSocket(): void {
     const socket = connect({
       host: this.config.peer.address,
       port: this.config.peer.port,
@@ -57,7 +32,7 @@ export class PrimaryLink extends FailoverLink {
         { event: LogEvent.CONNECTION_RETRY, reason: error.message },
         `connection to partner failed, retrying in ${this.config.connectRetrySeconds} s`,
       );
-      this.scheduleRetry(this.config.connectRetrySeconds);
+      this.dispatch({ type: 'SOCKET_FAILED' });
     };
     socket.once('error', onFailure);
     socket.once('connect', () => {
@@ -65,6 +40,15 @@ export class PrimaryLink extends FailoverLink {
       this.pendingSockets.delete(socket);
       this.onOutgoingConnected(socket);
     });
+  }
+
+  protected override closeSocket(reason: string): void {
+    for (const socket of this.pendingSockets) {
+      socket.destroy();
+    }
+
+    this.pendingSockets.clear();
+    super.closeSocket(reason);
   }
 
   private onOutgoingConnected(socket: Socket): void {
@@ -76,9 +60,12 @@ export class PrimaryLink extends FailoverLink {
     const connection = this.createConnection(socket);
     this.current = connection;
     connection.on('messages', (received) => this.onPrimaryMessages(connection, received));
-    connection.on('close', () => this.scheduleRetry(this.retryDelayAfterClose(connection)));
-    // FO-8.2-c: the primary's first message on a new connection is CONNECT (FO-7.8-a).
-    this.connectXid = connection.send(
+    this.dispatch({ type: 'SOCKET_CONNECTED' });
+  }
+
+  /** FO-8.2-c: the primary's first message on a new connection is CONNECT (FO-7.8-a). */
+  protected override sendCONNECT(): void {
+    this.connectXid = this.current?.send(
       MessageType.CONNECT,
       this.handshake.buildCONNECTOptions(
         this.local,
@@ -86,7 +73,6 @@ export class PrimaryLink extends FailoverLink {
         hashBucketAssignmentForSplit(this.config.split),
       ),
     );
-    this.startHandshakeTimer(connection, 'CONNECTACK', 'FO-7.9.2-a');
   }
 
   private onPrimaryMessages(connection: FailoverConnection, all: ReceivedMessage[]): void {
@@ -115,51 +101,32 @@ export class PrimaryLink extends FailoverLink {
       return;
     }
 
-    this.acceptCONNECTACK(connection, first);
+    this.checkCONNECTACK(first);
     if (connection.established) {
       this.forward(connection, received.slice(1));
     }
   }
 
-  private acceptCONNECTACK(connection: FailoverConnection, received: ReceivedMessage): void {
-    this.handshakeTimer?.cancel();
+  /** Checks the CONNECTACK and gives the result to the machine (FO-7.9.2). */
+  private checkCONNECTACK(received: ReceivedMessage): void {
     const result = this.handshake.checkCONNECTACK(
       received.message,
       received.receivedAt,
       this.config.maxClockSkew,
     );
-    if (!result.accepted) {
-      this.logRejectedHandshake('CONNECTACK', result);
-      if (result.rule !== 'FO-7.9.2-c') {
-        // FO-7.9.2-f: our own objection (skew, version) goes out as a DISCONNECT first.
-        connection.send(MessageType.DISCONNECT, rejectOptions(result.rejectReason, result.message));
-      }
-
-      this.retryAfterReject = true;
-      connection.close(result.detail);
+    if (result.accepted) {
+      this.partner = result.partner;
+      this.dispatch({ type: 'CONNECTACK_RECEIVED' });
       return;
     }
 
-    this.establish(connection, result.partner);
-  }
-
-  private retryDelayAfterClose(connection: FailoverConnection): number {
-    const afterReject = this.retryAfterReject;
-    this.retryAfterReject = false;
-    if (afterReject) {
-      return Math.max(RETRY_AFTER_REJECT_SECONDS, this.config.connectRetrySeconds);
-    }
-
-    // FO-8.6-a: reconnect at once after losing an established connection, then periodically.
-    return connection.established ? 0 : this.config.connectRetrySeconds;
-  }
-
-  private scheduleRetry(delaySeconds: number): void {
-    if (this.stopped) {
-      return;
-    }
-
-    this.retryTimer?.cancel();
-    this.retryTimer = this.clock.setTimer(delaySeconds * 1000, () => this.attemptConnection());
+    this.logRejectedHandshake('CONNECTACK', result);
+    // FO-7.9.2-f: our own objection (skew, version) goes out as a DISCONNECT first; a reject by the
+    // partner gets none (FO-7.9.2-c).
+    const rejectedBy = result.rule === 'FO-7.9.2-c' ? 'partner' : 'us';
+    this.dispatch(
+      { type: 'CONNECTACK_RECEIVED', rejectReason: result.rejectReason, rejectedBy },
+      { reason: result.detail, disconnectText: result.message },
+    );
   }
 }

@@ -1,10 +1,12 @@
-// The secondary's side of the link: it listens, accepts only the configured partner, waits a
-// bounded time for CONNECT and checks it in the order of FO-7.8.2 before it sends CONNECTACK.
+// The secondary's side of the link: it listens, accepts only the configured partner, and checks
+// CONNECT in the order of FO-7.8.2. The connection machine then decides the CONNECTACK.
 
+import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { DecodeError } from '../errors.js';
 import { LogEvent } from '../log.js';
 import { MessageType, OptionCode, RejectReason } from '../wire/codes.js';
+import type { FailoverMessage } from '../wire/types.js';
 import type { FailoverConnection, ReceivedMessage } from './connection.js';
 import {
   buildAcceptingCONNECTACKOptions,
@@ -13,9 +15,14 @@ import {
 } from './connect-messages.js';
 import { FailoverLink, normalizeAddress } from './link.js';
 import { headerOnlyCONNECT } from './raw-connect.js';
+import type { TimerHandle } from './timers.js';
 
 export class SecondaryLink extends FailoverLink {
   private server: Server | undefined;
+  /** The wait for CONNECT on the newest connection beside the established one (FO-7.8.2-a). */
+  private extraTimer: TimerHandle | undefined;
+  /** The CONNECT that the next CONNECTACK replies to, and its check result. */
+  private answering: { connect: FailoverMessage; result: CheckResult } | undefined;
 
   override get listeningPort(): number | undefined {
     const address = this.server?.address();
@@ -30,6 +37,7 @@ export class SecondaryLink extends FailoverLink {
    */
   async start(): Promise<void> {
     await this.listen();
+    this.dispatch({ type: 'START' });
   }
 
   override async stop(): Promise<void> {
@@ -70,20 +78,47 @@ export class SecondaryLink extends FailoverLink {
       return;
     }
 
-    if (this.current !== undefined && !this.current.established) {
-      this.current.close('replaced by a newer connection from the partner');
-    }
-
     const connection = this.createConnection(socket);
-    if (this.current === undefined || !this.current.established) {
-      this.current = connection;
-    }
-
-    this.startHandshakeTimer(connection, 'CONNECT', 'FO-7.8.2-a');
     connection.on('messages', (received) => this.onSecondaryMessages(connection, received));
     connection.on('undecodable', (error, frame) =>
       this.answerUndecodableCONNECT(connection, error, frame),
     );
+    if (this.connection !== undefined) {
+      this.startExtraTimer(connection);
+      return;
+    }
+
+    this.track(connection);
+  }
+
+  /** Makes `connection` the one the machine tracks, replacing one still without CONNECT. */
+  private track(connection: FailoverConnection): void {
+    const previous = this.current;
+    this.current = connection;
+    previous?.close('replaced by a newer connection from the partner');
+    this.dispatch({ type: 'SOCKET_ACCEPTED' });
+  }
+
+  /**
+   * Closes a connection beside the established one that sends no CONNECT in time (FO-7.8.2-a).
+   *
+   * GAP(FO-7.8.2-a): one timer covers only the newest such connection, and losing the established
+   * connection cancels it, so an older idle connection can stay open, because the link keeps one
+   * timer for the connections the machine does not track.
+   */
+  private startExtraTimer(connection: FailoverConnection): void {
+    this.extraTimer?.cancel();
+    this.extraTimer = this.clock.setTimer(this.config.receiveTimer * 1000, () => {
+      if (!connection.established) {
+        const reason = `no CONNECT within ${this.config.receiveTimer} s`;
+        this.logger.warn({ event: LogEvent.MESSAGE_REJECTED, rule: 'FO-7.8.2-a' }, reason);
+        connection.close(reason);
+      }
+    });
+  }
+
+  protected override onCurrentConnectionClosed(): void {
+    this.extraTimer?.cancel();
   }
 
   private onSecondaryMessages(connection: FailoverConnection, all: ReceivedMessage[]): void {
@@ -103,38 +138,88 @@ export class SecondaryLink extends FailoverLink {
       return;
     }
 
-    this.answerCONNECT(connection, first);
+    this.checkCONNECT(connection, first);
     if (connection.established) {
       this.forward(connection, rest);
     }
   }
 
-  private answerCONNECT(connection: FailoverConnection, received: ReceivedMessage): void {
+  /** Checks a CONNECT and gives the result to the machine (FO-7.8.2). */
+  private checkCONNECT(connection: FailoverConnection, received: ReceivedMessage): void {
     const connect = received.message;
-    let result: CheckResult = this.handshake.checkCONNECT(connect, received.receivedAt, {
+    const result = this.handshake.checkCONNECT(connect, received.receivedAt, {
       relationshipName: this.config.name,
       maxClockSkew: this.config.maxClockSkew,
     });
-    if (result.accepted && this.current !== connection && this.current?.established === true) {
-      // ISC rejects a second connection for a connected relationship with reason 7 (ISC-8).
-      result = duplicateConnection();
-    }
-
-    this.handshakeTimer?.cancel();
-    if (!result.accepted) {
-      this.logRejectedHandshake('CONNECT', result);
-      connection.send(
-        MessageType.CONNECTACK,
-        buildRejectingCONNECTACKOptions(this.local, connect, result.rejectReason, result.message),
-        connect.xid,
-      );
-      connection.close(`rejected CONNECT: ${result.detail}`);
+    if (connection !== this.current) {
+      this.answerExtraCONNECT(connection, connect, result);
       return;
     }
 
-    this.current = connection;
+    this.answerCONNECT(connect, result);
+  }
+
+  private answerCONNECT(connect: FailoverMessage, result: CheckResult): void {
+    this.answering = { connect, result };
+    if (result.accepted) {
+      this.partner = result.partner;
+      this.dispatch({ type: 'CONNECT_RECEIVED' });
+      return;
+    }
+
+    this.logRejectedHandshake('CONNECT', result);
+    this.dispatch(
+      { type: 'CONNECT_RECEIVED', rejectReason: result.rejectReason },
+      { reason: `rejected CONNECT: ${result.detail}` },
+    );
+  }
+
+  /**
+   * Replies to a CONNECT on a connection the machine does not track. While another connection is
+   * established, ISC rejects it with reason 7 (ISC-8). This stays outside the connection machine,
+   * which tracks one connection. Once the established one is gone, the connection takes its place.
+   */
+  private answerExtraCONNECT(
+    connection: FailoverConnection,
+    connect: FailoverMessage,
+    checked: CheckResult,
+  ): void {
+    this.extraTimer?.cancel();
+    if (checked.accepted && this.connection === undefined) {
+      this.track(connection);
+      this.answerCONNECT(connect, checked);
+      return;
+    }
+
+    // A second connection beside the established one is rejected outside the machine (ISC-8).
+    const result = checked.accepted ? duplicateConnection() : checked;
+    this.logRejectedHandshake('CONNECT', result);
+    connection.send(
+      MessageType.CONNECTACK,
+      buildRejectingCONNECTACKOptions(this.local, connect, result.rejectReason, result.message),
+      connect.xid,
+    );
+    connection.close(`rejected CONNECT: ${result.detail}`);
+  }
+
+  protected override sendCONNECTACK(rejectReason: number | undefined): void {
+    const connection = this.current;
+    const answering = this.answering;
+    assert(connection !== undefined, 'CONNECTACK needs a connection');
+    assert(answering !== undefined, 'CONNECTACK needs a CONNECT');
+    const { connect, result } = answering;
+    if (rejectReason !== undefined) {
+      const text = result.accepted ? 'rejected' : result.message;
+      connection.send(
+        MessageType.CONNECTACK,
+        buildRejectingCONNECTACKOptions(this.local, connect, rejectReason, text),
+        connect.xid,
+      );
+      return;
+    }
+
     // The microsoft rules leave mclt out, because a Windows secondary keeps its own (MSF-3.3.5.1-b).
-    if (result.partner.mclt !== undefined) {
+    if (result.accepted && result.partner.mclt !== undefined) {
       this.hooks.adoptMCLT(result.partner.mclt);
     }
 
@@ -143,7 +228,6 @@ export class SecondaryLink extends FailoverLink {
       buildAcceptingCONNECTACKOptions(this.local, connect),
       connect.xid,
     );
-    this.establish(connection, result.partner);
   }
 
   /**
@@ -163,29 +247,31 @@ export class SecondaryLink extends FailoverLink {
       return;
     }
 
-    const connect = headerOnlyCONNECT(frame);
-    this.handshakeTimer?.cancel();
-    this.logRejectedHandshake('CONNECT', {
+    const result: CheckResult = {
       accepted: false,
       rejectReason: RejectReason.HASH_BUCKET_ASSIGNMENT_CONFLICT,
       message: 'invalid HBA',
       detail: error.message,
       rule: 'FO-7.8.2-i',
-    });
-    connection.send(
-      MessageType.CONNECTACK,
-      buildRejectingCONNECTACKOptions(
-        this.local,
-        connect,
-        RejectReason.HASH_BUCKET_ASSIGNMENT_CONFLICT,
-        'invalid HBA',
-      ),
-      connect.xid,
-    );
+    };
+    this.checkedUndecodable(connection, headerOnlyCONNECT(frame), result);
+  }
+
+  private checkedUndecodable(
+    connection: FailoverConnection,
+    connect: FailoverMessage,
+    result: CheckResult,
+  ): void {
+    if (connection === this.current) {
+      this.answerCONNECT(connect, result);
+      return;
+    }
+
+    this.answerExtraCONNECT(connection, connect, result);
   }
 }
 
-function duplicateConnection(): CheckResult {
+function duplicateConnection(): Extract<CheckResult, { accepted: false }> {
   return {
     accepted: false,
     rejectReason: RejectReason.DUPLICATE_CONNECTION,

@@ -25,8 +25,10 @@ describe('dhcpf inspect', () => {
 
     const machines = new Set(recording.map((line) => `${line.peer}/${line.machine}`));
     expect([...machines].sort()).toEqual([
+      'primary/connection',
       'primary/endpoint',
       'primary/update-flow',
+      'secondary/connection',
       'secondary/endpoint',
       'secondary/update-flow',
     ]);
@@ -34,10 +36,17 @@ describe('dhcpf inspect', () => {
 
   it('replays every recorded actor to the recorded state sequence', () => {
     const actors = new Set(recording.map((line) => line.actor));
-    expect(actors.size).toBe(4);
+    expect(actors.size).toBe(6);
     for (const actor of actors) {
       expect(replayActor(recording, actor), actor).toEqual(recordedStates(recording, actor));
     }
+  });
+
+  it('replays the primary connection actor through communications-ok (FO-8.3-a)', () => {
+    const primary = recording.find(
+      (line) => line.peer === 'primary' && line.machine === 'connection',
+    );
+    expect(replayActor(recording, primary?.actor ?? '')).toContain('communications-ok');
   });
 
   it('replays the primary endpoint through NORMAL', () => {

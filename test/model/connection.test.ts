@@ -224,6 +224,24 @@ describe('connection machine after the connection', () => {
     expect(state).toBe('backing-off');
   });
 
+  it('stops an established connection with DISCONNECT and failure (FO-8.6-c, FO-8.3-b)', () => {
+    const { state, emitted } = run('primary', [...established, { type: 'STOP' }]);
+
+    expect(state).toBe('stopped');
+    expect(emitted.slice(-3)).toEqual([
+      { type: 'SEND_DISCONNECT', rejectReason: RejectReason.UNKNOWN },
+      { type: 'CLOSE_SOCKET' },
+      { type: 'COMMUNICATIONS_FAILED' },
+    ]);
+  });
+
+  it('reports no failure when stopping while waiting to retry (FO-8.6-c)', () => {
+    const { emitted } = run('primary', [...opened, { type: 'SOCKET_CLOSED' }, { type: 'STOP' }]);
+
+    expect(emitted.at(-1)).toEqual({ type: 'CLOSE_SOCKET' });
+    expect(emitted.some((event) => event.type === 'COMMUNICATIONS_FAILED')).toBe(false);
+  });
+
   it('returns the secondary to listening without reconnecting (FO-8.2-j)', () => {
     const { state, emitted } = run('secondary', [
       ...accepted,
