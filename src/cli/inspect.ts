@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createWebSocketInspector } from '@statelyai/inspect';
 import { createActor, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import { connectionMachine } from '../../model/connection.js';
 import { endpointMachine } from '../../model/endpoint.js';
@@ -39,6 +40,7 @@ interface InspectOptions {
   replay?: string;
   leases: string;
   actor?: string;
+  stately?: string;
 }
 
 export function registerInspectCommand(program: Command): void {
@@ -52,6 +54,10 @@ export function registerInspectCommand(program: Command): void {
       'the actor to replay, as peer/machine/sessionId; the primary endpoint when absent',
     )
     .option('--leases <count>', 'ACTIVE leases the primary starts with', '20')
+    .option(
+      '--stately <url>',
+      'also send every actor event to a Stately inspector WebSocket at this URL, e.g. ws://127.0.0.1:8080',
+    )
     .action(async (options: InspectOptions) => {
       process.exitCode = options.replay === undefined ? await record(options) : replay(options);
     });
@@ -94,21 +100,27 @@ async function record(options: InspectOptions): Promise<number> {
     return 2;
   }
 
-  return (await recordDemoPair(options.events, leases)) ? 0 : 1;
+  return (await recordDemoPair(options.events, leases, options.stately)) ? 0 : 1;
 }
 
 /**
  * Runs the demo pair until both are NORMAL, writing every actor event as a JSON line to
- * `eventsFile`, or to stdout when undefined. Returns whether both reached NORMAL within 60 s.
+ * `eventsFile`, or to stdout when undefined. With `statelyUrl`, the events also go to a Stately
+ * inspector WebSocket (its viewer is a web page, so that part needs a browser online). Returns
+ * whether both reached NORMAL within 60 s.
  */
 export async function recordDemoPair(
   eventsFile: string | undefined,
   leases: number,
+  statelyUrl?: string,
 ): Promise<boolean> {
   const output = eventsFile === undefined ? process.stdout : createWriteStream(eventsFile);
+  const stately =
+    statelyUrl === undefined ? undefined : createWebSocketInspector({ url: statelyUrl });
   const writer =
     (peer: string) =>
     (inspection: InspectionEvent): void => {
+      stately?.inspect.next?.(inspection);
       const line = recordedEventOf(peer, inspection);
       if (line !== undefined) {
         output.write(`${JSON.stringify(line)}\n`);
@@ -127,6 +139,7 @@ export async function recordDemoPair(
     await secondary.stop();
     return reached;
   } finally {
+    stately?.stop();
     if (output !== process.stdout) {
       await new Promise<void>((resolve) => output.end(resolve));
     }
