@@ -33,8 +33,9 @@ export type EndpointGuard =
 export type EndpointAction =
   | StayEffect
   | 'recordPartnerState'
+  | 'recordConnected'
   | 'recordCommunicationsFailed'
-  | 'recordPartnerDownTime'
+  | { type: 'announceConnection'; params: { state: FailoverStateName } }
   | 'markSynced'
   | { type: 'rememberStateForRestart'; params: { state: FailoverStateName } }
   | { type: 'raiseAlarm'; params: { state: FailoverStateName; rule: string } };
@@ -189,6 +190,17 @@ export function startupExpiredTransitions(): EndpointTransition[] {
   return [...byPolicy, ...resumed];
 }
 
+/**
+ * Builds CONNECTED, taken in every state: the endpoint notes the connection and sends STATE, so
+ * later state changes go out too (FO-7.10-a, FO-7.10-b).
+ */
+export function connectedTransition(state: FailoverStateName): EndpointTransition {
+  return {
+    actions: ['recordConnected', { type: 'announceConnection', params: { state } }],
+    meta: { rules: ['FO-7.10-a'] },
+  };
+}
+
 const communicationsFailedRules: Readonly<Record<FailoverStateName, readonly string[]>> = {
   STARTUP: ['FO-9.3.2-e'],
   NORMAL: ['FO-9.8.4-c'],
@@ -230,7 +242,7 @@ export function communicationsFailedTransition(state: FailoverStateName): Endpoi
 export function partnerDownCommandTransition(rule: string): EndpointTransition {
   return {
     target: 'PARTNER-DOWN',
-    actions: ['recordPartnerDownTime'],
+    actions: [],
     meta: { rules: [rule] },
   };
 }

@@ -55,8 +55,17 @@ export interface PartnerStateEvent {
   partnerHasHistory: boolean;
 }
 
-export type EndpointEvent =
+/**
+ * An event of the endpoint machine. `at`, when given, is when the event happened, seconds since
+ * 1970; the machine reads it only to record when PARTNER-DOWN began (FO-9.4.2-c).
+ */
+export type EndpointEvent = EndpointEventBody & { at?: number };
+
+type EndpointEventBody =
   | PartnerStateEvent
+  /** The CONNECT/CONNECTACK exchange completed: a connection exists (FO-7.10-a). */
+  | { type: 'CONNECTED' }
+  /** The connection ended, whether or not the partner's STATE had arrived on it (FO-8.3-a). */
   | { type: 'COMMUNICATIONS_FAILED' }
   /** The STARTUP period ran out (FO-9.3.2-g). */
   | { type: 'STARTUP_EXPIRED' }
@@ -74,8 +83,9 @@ export type EndpointEvent =
 /** Effects the machine emits; the runtime subscribes with `actor.on(type, ...)`. */
 export type EndpointEmitted =
   /**
-   * Send STATE with the current state (FO-9.2-a, FO-7.10-b). `state` and `startup` are the
-   * server-state and S bit to send; emitted only while communications are ok.
+   * Send STATE with the current state (FO-9.2-a, FO-7.10-a, FO-7.10-b). `state` and `startup`
+   * are the server-state and S bit to send. It is emitted on CONNECTED and on every state change
+   * while connected, even before the partner's STATE arrived.
    */
   | { type: 'SEND_STATE'; state: FailoverStateName; startup: boolean }
   /** Ask the partner for the bindings this server has not acknowledged (FO-9.5.2-b). */

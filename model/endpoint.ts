@@ -14,6 +14,7 @@ import type {
 } from './endpoint-types.js';
 import {
   communicationsFailedTransition,
+  connectedTransition,
   haltTransitions,
   partnerDownCommandTransition,
   partnerStateTransitions,
@@ -50,6 +51,11 @@ export interface EndpointContext {
   /** No failover state was recorded before this start (FO-9.3.2-a, AMB-26). */
   noStateRecorded: boolean;
   partner: PartnerRecord | undefined;
+  /**
+   * A connection exists: CONNECT and CONNECTACK were exchanged and it has not failed since. Every
+   * state change is announced with STATE while it is true (FO-7.10-b).
+   */
+  connected: boolean;
   /** A STATE arrived on the current connection and it has not failed since (FO-8.3-a). */
   communicationsOk: boolean;
   hasSyncedBefore: boolean;
@@ -57,7 +63,11 @@ export interface EndpointContext {
   lastOperatingTime: number;
   /** RECOVER sent UPDREQ or UPDREQALL on the current connection (FO-9.5.2-d). */
   updateRequested: boolean;
-  /** Time the partner went down, from the PARTNER_DOWN command, seconds since 1970 (FO-9.8.4-a). */
+  /**
+   * While in PARTNER-DOWN: when the partner went down, seconds since 1970. It is the `since` of
+   * the PARTNER_DOWN command (FO-9.8.4-a), else the `at` of the event that entered PARTNER-DOWN,
+   * and undefined outside PARTNER-DOWN or when neither was given (FO-9.4.2-c).
+   */
   partnerDownSince: number | undefined;
   startupExpiry: StartupExpiryPolicy;
 }
@@ -75,6 +85,7 @@ function initialContext(input: EndpointInput): EndpointContext {
     previousState: unusable ? 'RECOVER' : recorded,
     noStateRecorded: recorded === undefined,
     partner: undefined,
+    connected: false,
     communicationsOk: false,
     hasSyncedBefore: input.hasSyncedBefore,
     storageLost: input.storageLost,
@@ -141,27 +152,41 @@ const endpointSetup = setup({
           startTimeOfState: event.startTimeOfState,
           hasHistory: event.partnerHasHistory,
         },
+        // A STATE arrives only over a connection.
+        connected: true,
         communicationsOk: true,
       };
     }),
-    recordCommunicationsFailed: assign({ communicationsOk: false, updateRequested: false }),
-    recordPartnerDownTime: assign(({ event }) => {
-      assertEvent(event, 'PARTNER_DOWN');
-
-      return { partnerDownSince: event.since };
+    recordConnected: assign({ connected: true }),
+    recordCommunicationsFailed: assign({
+      connected: false,
+      communicationsOk: false,
+      updateRequested: false,
     }),
+    // FO-9.4.2-c: the MCLT wait of PARTNER-DOWN counts from this stay's start, never an earlier one.
+    recordPartnerDownStart: assign(({ event }) => ({
+      partnerDownSince:
+        event.type === 'PARTNER_DOWN' && event.since !== undefined ? event.since : event.at,
+    })),
+    forgetPartnerDownStart: assign({ partnerDownSince: undefined }),
     markSynced: assign({ hasSyncedBefore: true, storageLost: false }),
     rememberStateForRestart: assign((_, params: { state: FailoverStateName }) => ({
       previousState: params.state,
     })),
     rememberRecoverForRestart: assign({ previousState: 'RECOVER' }),
     forgetUpdateRequest: assign({ updateRequested: false }),
-    // FO-9.2-a: STATE goes out on every transition while communications are ok.
+    // FO-9.2-a, FO-7.10-b: STATE goes out on every transition while a connection exists, even
+    // before the partner's first STATE arrived, so a partner still in STARTUP hears of it.
     announceState: enqueueActions(({ context, enqueue }, params: { state: FailoverStateName }) => {
-      if (context.communicationsOk) {
+      if (context.connected) {
         enqueue.emit({ type: 'SEND_STATE', state: params.state, startup: false });
       }
     }),
+    // FO-7.10-a: STATE follows CONNECT and CONNECTACK, with S=1 and the previous state in STARTUP.
+    announceConnection: emit(({ context }, params: { state: FailoverStateName }) => ({
+      type: 'SEND_STATE' as const,
+      ...serverStateToSend({ value: params.state, context }),
+    })),
     // FO-9.5.2-b: UPDREQALL when storage is lost or there was never a sync, else UPDREQ; once per
     // connection, reissued after a reconnect (FO-9.5.2-d).
     requestBindings: enqueueActions(({ context, enqueue }) => {
@@ -202,6 +227,7 @@ type EntryAction =
   | 'startSafePeriodTimer'
   | 'sendPendingUpdates'
   | 'markSynced'
+  | 'recordPartnerDownStart'
   | { type: 'raiseAlarm'; params: { state: FailoverStateName; rule: string } };
 
 type ExtraTransitions = Partial<
@@ -215,6 +241,7 @@ function operatingState(state: FailoverStateName, entry: EntryAction[], extra: E
     entry: [{ type: 'announceState', params: { state } } as const, ...entry],
     on: {
       PARTNER_STATE: partnerStateTransitions(state),
+      CONNECTED: connectedTransition(state),
       COMMUNICATIONS_FAILED: communicationsFailedTransition(state),
       ...haltTransitions(state),
       ...extra,
@@ -252,6 +279,7 @@ export const endpointMachine = endpointSetup.createMachine({
       on: {
         PARTNER_STATE: startupPartnerStateTransitions(),
         STARTUP_EXPIRED: startupExpiredTransitions(),
+        CONNECTED: connectedTransition('STARTUP'),
         COMMUNICATIONS_FAILED: communicationsFailedTransition('STARTUP'),
         ...haltTransitions('STARTUP'),
       },
@@ -271,7 +299,10 @@ export const endpointMachine = endpointSetup.createMachine({
         },
       },
     ),
-    'PARTNER-DOWN': operatingState('PARTNER-DOWN', [], {}),
+    'PARTNER-DOWN': {
+      ...operatingState('PARTNER-DOWN', ['recordPartnerDownStart'], {}),
+      exit: ['forgetPartnerDownStart'],
+    },
     'POTENTIAL-CONFLICT': operatingState(
       'POTENTIAL-CONFLICT',
       ['requestConflictUpdatesAsPrimary'],
@@ -305,6 +336,7 @@ export const endpointMachine = endpointSetup.createMachine({
       entry: [{ type: 'announceState', params: { state: 'PAUSED' } }],
       on: {
         PARTNER_STATE: partnerStateTransitions('PAUSED'),
+        CONNECTED: connectedTransition('PAUSED'),
         COMMUNICATIONS_FAILED: communicationsFailedTransition('PAUSED'),
         // The state held before PAUSED stays the one to resume (FO-9.13.2-a).
         SHUTDOWN: {
@@ -319,6 +351,7 @@ export const endpointMachine = endpointSetup.createMachine({
       entry: [{ type: 'announceState', params: { state: 'SHUTDOWN' } }],
       on: {
         PARTNER_STATE: partnerStateTransitions('SHUTDOWN'),
+        CONNECTED: connectedTransition('SHUTDOWN'),
         COMMUNICATIONS_FAILED: communicationsFailedTransition('SHUTDOWN'),
       },
     },

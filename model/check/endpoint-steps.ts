@@ -10,6 +10,7 @@ import type { CheckRuntime } from './model-options.js';
 import {
   addressName,
   partnerOf,
+  roles,
   send,
   withServer,
   type Message,
@@ -140,11 +141,12 @@ export function disconnect(world: World): World {
 }
 
 /**
- * Opens a new connection, on which both sides send STATE as they do after CONNECT and CONNECTACK
- * (FO-8.2-h). Both sides must have noticed the old connection fail, and neither may be halted,
- * because a halted server closes its connection (FO-9.13-a, FO-9.14.1-b).
+ * Opens a new connection: both endpoints get CONNECTED, and each sends the STATE it emits, as the
+ * runtime does after CONNECT and CONNECTACK (FO-7.10-a). Both sides must have noticed the old
+ * connection fail, and neither may be halted, because a halted server closes its connection
+ * (FO-9.13-a, FO-9.14.1-b).
  */
-function connectStep(world: World): Step[] {
+function connectStep(runtime: CheckRuntime, world: World): Step[] {
   const { primary, secondary } = world.servers;
   const halted = [primary, secondary].some((server) =>
     ['PAUSED', 'SHUTDOWN'].includes(server.endpoint.value),
@@ -152,25 +154,26 @@ function connectStep(world: World): Step[] {
   if (world.connected || halted) {
     return [];
   }
-  if (primary.endpoint.context.communicationsOk || secondary.endpoint.context.communicationsOk) {
+  if (primary.endpoint.context.connected || secondary.endpoint.context.connected) {
     return [];
   }
 
   let next: World = { ...world, connected: true };
-  next = send(next, 'secondary', [stateMessage(next, 'primary')]);
-  next = send(next, 'primary', [stateMessage(next, 'secondary')]);
+  for (const role of roles) {
+    next = applyEndpointEvent(runtime, next, role, { type: 'CONNECTED' }) ?? next;
+  }
 
   return [{ label: 'connection established', world: next }];
 }
 
 export function connectionSteps(runtime: CheckRuntime, world: World): Step[] {
-  const steps = connectStep(world);
+  const steps = connectStep(runtime, world);
   if (world.connected) {
     steps.push({ label: 'connection lost', world: disconnect(world) });
   }
 
   for (const role of ['primary', 'secondary'] as const) {
-    if (!world.connected && world.servers[role].endpoint.context.communicationsOk) {
+    if (!world.connected && world.servers[role].endpoint.context.connected) {
       steps.push(
         ...endpointStep(
           runtime,

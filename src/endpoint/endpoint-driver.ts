@@ -110,10 +110,13 @@ export class EndpointDriver extends EventEmitter<EndpointDriverEvents> {
     return this.takeEmitted();
   }
 
-  /** Sends one event; returns the effects to carry out, after any state change was recorded. */
+  /**
+   * Sends one event, stamped with the current time unless it carries one; returns the effects to
+   * carry out, after any state change was recorded.
+   */
   dispatch(event: EndpointEvent): EndpointEmitted[] {
     this.rules.length = 0;
-    this.actor.send(event);
+    this.actor.send({ ...event, at: event.at ?? nowSeconds(this.options.clock) });
     const next = this.actor.getSnapshot().value;
     if (next !== this.current) {
       this.changeState(next, event.type);

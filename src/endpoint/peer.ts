@@ -35,7 +35,7 @@ export interface PeerOptions {
   clock?: Clock;
   /** Observer of every connection's bytes, such as the pcap writer of `dhcpf serve --pcap`. */
   tapConnection?: ConnectionTapFactory;
-  /** Observer of the events of this peer's actors (endpoint, update flow), such as `dhcpf inspect`. */
+  /** Observer of the events of this peer's actors (endpoint, update flow, connection), such as `dhcpf inspect`. */
   inspect?: (event: InspectionEvent) => void;
 }
 
@@ -288,6 +288,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       clock: this.clock,
       logger: this.logger,
       tapConnection: this.tapConnection,
+      inspect: this.inspect,
       hooks: {
         stateOptions: () => buildSTATEOptions(this.driver.announced),
         adoptMCLT: (mclt) => this.adoptMCLT(mclt),
@@ -333,6 +334,21 @@ export class Peer extends EventEmitter<PeerEvents> {
       beforeUPDREQ: this.microsoft.beforeUPDREQ,
     });
     connection.on('close', () => this.countClosed(connection));
+    this.dispatchConnected();
+  }
+
+  /**
+   * Tells the machine that a connection exists, so it announces every later state change
+   * (FO-7.10-b). The link already sent the STATE that follows CONNECT and CONNECTACK
+   * (FO-7.10-a), so the machine's SEND_STATE for CONNECTED is not sent a second time.
+   */
+  private dispatchConnected(): void {
+    if (this.stopped) {
+      return;
+    }
+
+    const effects = this.driver.dispatch({ type: 'CONNECTED' });
+    this.perform(effects.filter((effect) => effect.type !== 'SEND_STATE'));
   }
 
   private countClosed(connection: FailoverConnection): void {
@@ -350,7 +366,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.sender.detach();
     // MSF-3.2.2.1-c: no rebalancing while communications are down.
     this.microsoft.rebalancer?.stop();
-    if (session?.communicationsOk === true && !this.stopped) {
+    // The machine counts itself connected from CONNECTED on, so every established connection
+    // that ends is reported, whether or not its STATE arrived.
+    if (session !== undefined && !this.stopped) {
       this.dispatch({ type: 'COMMUNICATIONS_FAILED' });
     }
   }
@@ -360,7 +378,6 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
 
-    const stateBefore = this.driver.state;
     const effects = this.driver.dispatch(event);
     if (this.driver.state !== 'COMMUNICATIONS-INTERRUPTED') {
       // The safe period only counts inside COMMUNICATIONS-INTERRUPTED (FO-9.9.3-a).
@@ -368,11 +385,6 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
 
     this.perform(effects);
-    const announced = effects.some((effect) => effect.type === 'SEND_STATE');
-    if (this.driver.state !== stateBefore && !announced) {
-      // FO-7.10-b: every change goes out while connected, even before the partner's STATE came.
-      this.sendSTATE();
-    }
   }
 
   private perform(effects: EndpointEmitted[]): void {

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createActor, type Actor } from 'xstate';
-import { endpointMachine, serverStateToSend, type EndpointContext } from '../../model/endpoint.js';
+import { endpointMachine, type EndpointContext } from '../../model/endpoint.js';
 import type {
   EndpointEmitted,
   EndpointInput,
@@ -72,6 +72,7 @@ export function startEndpoint(input: EndpointInput): RecordingActor {
 
 /**
  * Starts an actor already in `state`, with communications ok and a partner that has a history.
+ * It counts as connected unless `context` sets `communicationsOk` or `connected` to false.
  * Restoring a snapshot runs no entry actions, so `emitted` starts empty.
  */
 export function endpointIn(
@@ -87,6 +88,7 @@ export function endpointIn(
       previousState: 'NORMAL',
       noStateRecorded: false,
       partner: { state: 'NORMAL', startup: false, startTimeOfState: 1_500, hasHistory: true },
+      connected: context.communicationsOk ?? true,
       communicationsOk: true,
       hasSyncedBefore: false,
       storageLost: false,
@@ -137,15 +139,10 @@ export class EndpointPair {
     return partnerState(state, { startup, partnerHasHistory: context.hasSyncedBefore });
   }
 
-  /** Both sides send their first STATE after CONNECT and CONNECTACK (FO-8.2-h). */
+  /** Completes CONNECT and CONNECTACK, after which both sides send STATE (FO-7.10-a). */
   connect(): void {
-    for (const [from, to] of [
-      [this.primary, this.secondary],
-      [this.secondary, this.primary],
-    ] as const) {
-      const { state, startup } = serverStateToSend(from.actor.getSnapshot());
-      this.queue.push({ to, event: this.stateEvent(from, state, startup) });
-    }
+    this.primary.actor.send({ type: 'CONNECTED' });
+    this.secondary.actor.send({ type: 'CONNECTED' });
   }
 
   /** Delivers queued messages, and the ones they cause, until the queue is empty. */

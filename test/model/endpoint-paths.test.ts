@@ -47,6 +47,7 @@ describe('endpoint walking skeleton', () => {
     ] as const) {
       expect(states).toEqual(['STARTUP', 'RECOVER', 'RECOVER-DONE', 'NORMAL']);
       expect(endpoint.emitted).toEqual([
+        { type: 'SEND_STATE', state: 'RECOVER', startup: true },
         { type: 'SEND_STATE', state: 'RECOVER', startup: false },
         { type: 'SEND_UPDREQALL' },
         { type: 'SEND_STATE', state: 'RECOVER-DONE', startup: false },
