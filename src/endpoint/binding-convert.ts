@@ -3,7 +3,7 @@
 // from the partner (times moved onto our clock, EXPIRED/RELEASED/RESET stored as FREE).
 
 import type { StoredBinding } from '../store/types.js';
-import { BindingStatus, type BindingStatusName } from '../wire/codes.js';
+import { BindingStatus, INFINITE_TIME, type BindingStatusName } from '../wire/codes.js';
 import type { BindingUpdate, FailoverOption } from '../wire/types.js';
 
 const STATUS_NAMES = new Map<number, BindingStatusName>(
@@ -18,12 +18,14 @@ export function bindingStatusName(code: number): BindingStatusName | undefined {
 /**
  * Returns the potential-expiration-time to send for an ACTIVE binding: the latest PET recorded for
  * it (FO-7.1.1-g), or, when none lies after the lease expiry, the expiry plus MCLT, because an
- * ACTIVE update MUST carry a PET later than lease-expiration-time (FO-7.1.1-f).
+ * ACTIVE update MUST carry a PET later than lease-expiration-time (FO-7.1.1-f). The sum stops at
+ * the infinite time 0xffffffff, the largest value the 4-byte option holds, so an infinite lease
+ * gets an infinite PET (FO-5.14-a).
  */
 export function potentialExpirationOf(binding: StoredBinding, mclt: number): number {
   const leaseExpiration = binding.leaseExpirationTime ?? 0;
   const recorded = Math.max(binding.sentPet ?? 0, binding.ackedPet ?? 0, binding.receivedPet ?? 0);
-  return recorded > leaseExpiration ? recorded : leaseExpiration + mclt;
+  return recorded > leaseExpiration ? recorded : Math.min(INFINITE_TIME, leaseExpiration + mclt);
 }
 
 /**
@@ -59,9 +61,6 @@ export function updateFromStored(
   update.clientLastTransactionTime = binding.clientLastTransactionTime;
   return dropUndefined(update);
 }
-
-/** The time value that means "never", as a BOOTP lease's lease-expiration-time carries it. */
-const INFINITE_TIME = 0xffff_ffff;
 
 /**
  * Returns the update with every time moved onto our clock (FO-7.8.2-g). A time of 0, which ISC

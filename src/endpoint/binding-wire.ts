@@ -23,8 +23,9 @@ export type ReceivedTransaction =
 
 /**
  * Splits a received BNDUPD into its transactions in message order. A transaction that breaks a
- * rule of the message check (Table 7.1-1, FO-6.2-c) is rejected with the problem's reject-reason,
- * missing binding information (3) when it has no binding-status (FO-7.1.3-a), and 254 otherwise.
+ * rule of the message check (Table 7.1-1, FO-6.2-c) is rejected with the problem's reject-reason.
+ * That is missing binding information (3) for a missing option, an unknown binding-status or a PET
+ * before the lease end (FO-7.1.3-a), and 254 for the rest.
  * Relaxed ISC content passes (ISC-13). Returns undefined when the message has no transaction.
  */
 export function receivedTransactionsOf(

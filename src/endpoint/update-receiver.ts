@@ -7,7 +7,10 @@ import type { Role } from '../../model/endpoint-types.js';
 import type { AddressRange } from '../config/types.js';
 import { ProtocolError } from '../errors.js';
 import { LogEvent, type Logger } from '../log.js';
+import { HMAC_SHA256_LENGTH } from '../peer/digest.js';
 import type { LeaseStore, StoredBinding } from '../store/types.js';
+import { FIXED_HEADER_LENGTH, MAX_MESSAGE_LENGTH } from '../wire/codes.js';
+import { encodeOption, OPTION_HEADER_LENGTH } from '../wire/options.js';
 import type {
   BindingAck,
   BindingUpdate,
@@ -71,7 +74,10 @@ export class UpdateReceiver {
     }));
     this.options.store.putBindings([...accepted.values()]);
     this.bindingsReceived += prepared.reduce((sum, item) => sum + item.acks.length, 0);
-    return prepared.map(({ xid, acks }) => ({ xid, options: bindingAckOptions(acks) }));
+    return prepared.map(({ xid, acks }) => ({
+      xid,
+      options: bndackOptionsWithinLimit(acks, this.options.profile),
+    }));
   }
 
   private transactionsOf(message: FailoverMessage): ReceivedTransaction[] {
@@ -180,4 +186,33 @@ export class UpdateReceiver {
       );
     }
   }
+}
+
+/**
+ * Bytes the options of a BNDACK may take: 2048 less the fixed header (FO-6.1-c), and less the
+ * HMAC-SHA256 message-digest option the microsoft profile may add (MSF-3.1.5-a).
+ */
+function bndackOptionsBudget(profile: WireProfile): number {
+  const digestOption = OPTION_HEADER_LENGTH + 1 + HMAC_SHA256_LENGTH;
+  return MAX_MESSAGE_LENGTH - FIXED_HEADER_LENGTH - (profile === 'microsoft' ? digestOption : 0);
+}
+
+/**
+ * Builds the BNDACK options for `acks`, leaving out every message option when they would take
+ * the BNDACK past 2048 bytes (FO-6.1-c). The message is optional (FO-7.2.1-c). Without it a
+ * rejection takes 13 bytes (assigned-IP-address and reject-reason) and an accept 8, no more than
+ * the BNDUPD spent on the same transaction (assigned-IP-address and binding-status at least), so
+ * the BNDACK fits whenever the BNDUPD did.
+ */
+function bndackOptionsWithinLimit(
+  acks: readonly BindingAck[],
+  profile: WireProfile,
+): FailoverOption[] {
+  const options = bindingAckOptions(acks);
+  const length = options.reduce((sum, item) => sum + encodeOption(item, profile).length, 0);
+  if (length <= bndackOptionsBudget(profile)) {
+    return options;
+  }
+
+  return bindingAckOptions(acks.map(({ address, rejectReason }) => ({ address, rejectReason })));
 }

@@ -80,8 +80,10 @@ export function buildAcceptingCONNECTACKOptions(
 }
 
 /**
- * Builds a rejecting CONNECTACK: relationship-name as received (ours when the CONNECT had none),
- * protocol-version, TLS-reply when CONNECT had TLS-request, reject-reason and message (FO-7.9.1-b).
+ * Builds a rejecting CONNECTACK: our configured relationship-name, protocol-version, TLS-reply when
+ * CONNECT had TLS-request, reject-reason and message (FO-7.9.1-a, FO-7.9.1-b). ISC dhcpd echoes
+ * the received name instead. Sending ours keeps the reply's length independent of the CONNECT, so
+ * a long name cannot push the CONNECTACK past 2048 bytes (FO-6.1-c).
  */
 export function buildRejectingCONNECTACKOptions(
   local: LocalParameters,
@@ -89,9 +91,8 @@ export function buildRejectingCONNECTACKOptions(
   rejectReason: number,
   text: string,
 ): FailoverOption[] {
-  const name = findOption(connect, OptionCode.RELATIONSHIP_NAME) ?? local.relationshipName;
   const options = [
-    option(OptionCode.RELATIONSHIP_NAME, name),
+    option(OptionCode.RELATIONSHIP_NAME, local.relationshipName),
     option(OptionCode.PROTOCOL_VERSION, PROTOCOL_VERSION),
   ];
   if (hasOption(connect, OptionCode.TLS_REQUEST)) {

@@ -17,12 +17,37 @@ export function nowSeconds(clock: Clock): number {
   return Math.floor(clock.nowMs() / 1000);
 }
 
+/**
+ * The maximum delay setTimeout honours, 2^31 - 1 ms (about 24.8 days). Node runs a longer delay
+ * after 1 ms instead, so longer timers (an MCLT of 25+ days, a third of receive-timer 0xffffffff)
+ * are chained in steps of at most this length.
+ */
+export const MAX_TIMEOUT_STEP_MS = 2 ** 31 - 1;
+
+/**
+ * Runs `callback` once `delayMs` has passed on the system clock, chaining setTimeout steps of at
+ * most MAX_TIMEOUT_STEP_MS. Each step measures what remains against Date.now(), so a step that
+ * fires early or late does not move the due time.
+ */
+function setChainedTimeout(delayMs: number, callback: () => void): TimerHandle {
+  const dueMs = Date.now() + Math.max(0, delayMs);
+  let timer: ReturnType<typeof setTimeout>;
+  const schedule = (): void => {
+    const remainingMs = Math.max(0, dueMs - Date.now());
+    if (remainingMs > MAX_TIMEOUT_STEP_MS) {
+      timer = setTimeout(schedule, MAX_TIMEOUT_STEP_MS);
+      return;
+    }
+
+    timer = setTimeout(callback, remainingMs);
+  };
+  schedule();
+  return { cancel: () => clearTimeout(timer) };
+}
+
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
-  setTimer(delayMs, callback) {
-    const timer = setTimeout(callback, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(timer) };
-  },
+  setTimer: setChainedTimeout,
 };
 
 interface ManualTimer {

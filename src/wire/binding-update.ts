@@ -2,7 +2,7 @@
 // message, and building the options of one transaction in the strict form of Table 7.1-1.
 
 import { FailoverError } from '../errors.js';
-import { BindingStatus, OptionCode as O } from './codes.js';
+import { BindingStatus, INFINITE_TIME, OptionCode as O } from './codes.js';
 import { bindingRequirementsFor } from './binding-requirements.js';
 import { optionName } from './names.js';
 import { isOptionOf, option } from './options.js';
@@ -187,7 +187,10 @@ function otherOptionsOf(update: BindingUpdate): FailoverOption[] {
   return update.otherOptions.filter((candidate) => !FIELD_CODES.has(candidate.code));
 }
 
-/** FO-7.1.1-f: an ACTIVE update's potential-expiration-time lies after its lease-expiration-time. */
+/**
+ * FO-7.1.1-f: an ACTIVE update's potential-expiration-time lies after its lease-expiration-time.
+ * No time lies after the infinite time 0xffffffff, so an infinite lease goes with an equal PET.
+ */
 function checkActiveTimes(update: BindingUpdate, profile: WireProfile): void {
   if (profile !== 'isc' || update.bindingStatus !== BindingStatus.ACTIVE) {
     return;
@@ -195,7 +198,11 @@ function checkActiveTimes(update: BindingUpdate, profile: WireProfile): void {
 
   const { leaseExpirationTime, potentialExpirationTime } = update;
   if (leaseExpirationTime !== undefined && potentialExpirationTime !== undefined) {
-    if (potentialExpirationTime <= leaseExpirationTime) {
+    const tooEarly =
+      leaseExpirationTime === INFINITE_TIME
+        ? potentialExpirationTime !== INFINITE_TIME
+        : potentialExpirationTime <= leaseExpirationTime;
+    if (tooEarly) {
       const times = `potential-expiration-time ${potentialExpirationTime}, lease-expiration-time ${leaseExpirationTime}`;
       throw updateError(
         update,

@@ -4,6 +4,7 @@
 
 import {
   BindingStatus,
+  INFINITE_TIME,
   IP_FLAG_BOOTP,
   IP_FLAG_RESERVED,
   MessageType,
@@ -172,19 +173,23 @@ function draftValueProblems(
   const leaseTime = optionValue(transaction, O.LEASE_EXPIRATION_TIME);
   const potentialTime = optionValue(transaction, O.POTENTIAL_EXPIRATION_TIME);
   // ISC-13: dhcpd's resync sends ACTIVE with PET equal to lease-expiration-time, so only the
-  // strict check reports an equal PET.
+  // strict check reports an equal PET. No time lies after the infinite time, so an infinite lease
+  // passes with an equal PET in either check. A PET of 0 (no PET, ISC-13) or one before the lease
+  // end leaves the update without a usable PET, which is reject-reason 3 (FO-7.1.3-a).
   if (
     bindingStatus === BindingStatus.ACTIVE &&
     leaseTime !== undefined &&
     potentialTime !== undefined
   ) {
-    if (potentialTime < leaseTime || (strict && potentialTime === leaseTime)) {
+    const equalNotAllowed = strict && leaseTime !== INFINITE_TIME;
+    if (potentialTime < leaseTime || (equalNotAllowed && potentialTime === leaseTime)) {
       problems.push({
         code: 'FO_ERR_INVALID_VALUE',
         rule: 'FO-7.1.1-f',
         message: `${where} has potential-expiration-time ${potentialTime}, expected later than lease-expiration-time ${leaseTime}`,
         optionCode: O.POTENTIAL_EXPIRATION_TIME,
         address,
+        rejectReason: RejectReason.MISSING_BINDING_INFORMATION,
       });
     }
   }
@@ -218,6 +223,10 @@ function missingProblem(
   };
 }
 
+/**
+ * Reports a binding-status this server does not support. It leaves no way to interpret the update
+ * (FO-7.1.1-c), so the transaction is rejected as missing binding information (FO-7.1.3-a).
+ */
 function unknownStatusProblem(where: string, address: string, status: number): MessageProblem {
   return {
     code: 'FO_ERR_INVALID_VALUE',
@@ -225,5 +234,6 @@ function unknownStatusProblem(where: string, address: string, status: number): M
     message: `${where} has binding-status ${status}, expected 1-7`,
     optionCode: O.BINDING_STATUS,
     address,
+    rejectReason: RejectReason.MISSING_BINDING_INFORMATION,
   };
 }

@@ -133,6 +133,9 @@ export const SERVER_FLAG_STARTUP = 0x01;
 export const IP_FLAG_RESERVED = 0x0001;
 export const IP_FLAG_BOOTP = 0x0002;
 
+/** The time value that means "never", as a BOOTP lease's lease-expiration-time carries it. */
+export const INFINITE_TIME = 0xffff_ffff;
+
 export const FIXED_HEADER_LENGTH = 12;
 export const MIN_MESSAGE_LENGTH = 12;
 export const MAX_MESSAGE_LENGTH = 2048;

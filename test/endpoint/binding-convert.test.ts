@@ -46,6 +46,19 @@ describe('potentialExpirationOf', () => {
 
     expect(potentialExpirationOf({ ...active, ackedPet: later }, 600)).toBe(later);
   });
+
+  it('sends an infinite PET for an infinite lease, within uint32 (FO-7.1.1-f, FO-5.14-a)', () => {
+    const infinite = { ...active, leaseExpirationTime: 0xffff_ffff, receivedPet: 0xffff_ffff };
+
+    expect(potentialExpirationOf(infinite, 600)).toBe(0xffff_ffff);
+    expect(potentialExpirationOf({ ...infinite, receivedPet: undefined }, 600)).toBe(0xffff_ffff);
+  });
+
+  it('stops the PET at 0xffffffff for a lease that ends within MCLT of it', () => {
+    expect(potentialExpirationOf({ ...active, leaseExpirationTime: 0xffff_ff00 }, 600)).toBe(
+      0xffff_ffff,
+    );
+  });
 });
 
 describe('storedFromUpdate', () => {

@@ -18,7 +18,9 @@ describe('dhcpf inspect --stately', () => {
     cleanups.push(() => server.close());
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     const address = server.address();
-    if (typeof address === 'string') throw new Error(`unexpected server address ${address}`);
+    if (address === null || typeof address === 'string') {
+      throw new Error(`unexpected server address ${String(address)}`);
+    }
     const received: string[] = [];
     server.on('connection', (socket: WebSocket) => {
       socket.on('message', (data) => received.push(String(data)));

@@ -8,6 +8,7 @@ import {
 import { hashBucketAssignmentForSplit } from '../../src/peer/hash-buckets.js';
 import { findOption, option } from '../../src/peer/options.js';
 import { MessageType, OptionCode, RejectReason } from '../../src/wire/codes.js';
+import { encodeMessage } from '../../src/wire/message.js';
 import type { FailoverMessage, FailoverOption } from '../../src/wire/types.js';
 import { connectackOptions, connectOptions, RELATIONSHIP } from './peer-fixtures.js';
 
@@ -97,7 +98,7 @@ describe('checkCONNECT', () => {
 });
 
 describe('CONNECTACK options', () => {
-  it('echoes the CONNECT name and adds TLS-reply 0 to a rejection (FO-7.9.1-b)', () => {
+  it('sends our name, not the CONNECT name, and TLS-reply 0 in a rejection (FO-7.9.1-b)', () => {
     const connect = message(
       MessageType.CONNECT,
       connectOptions({
@@ -114,8 +115,23 @@ describe('CONNECTACK options', () => {
 
     expect(options.map((item) => item.code)).toEqual([22, 20, 26, 21, 16]);
     expect(findOption(message(MessageType.CONNECTACK, options), OptionCode.RELATIONSHIP_NAME)).toBe(
-      'fo-test2',
+      RELATIONSHIP,
     );
+  });
+
+  it('keeps a rejection the same length whatever name the CONNECT carries (FO-6.1-c)', () => {
+    const encodedLengthFor = (name: string): number => {
+      const connect = message(
+        MessageType.CONNECT,
+        connectOptions({
+          [OptionCode.RELATIONSHIP_NAME]: option(OptionCode.RELATIONSHIP_NAME, name),
+        }),
+      );
+      const options = buildRejectingCONNECTACKOptions(local, connect, 8, 'unknown name');
+      return encodeMessage(message(MessageType.CONNECTACK, options), 'isc').length;
+    };
+
+    expect(encodedLengthFor('x'.repeat(2027))).toBe(encodedLengthFor('fo-test2'));
   });
 
   it('leaves TLS-reply out when the CONNECT had no TLS-request (FO-7.9.1-c)', () => {

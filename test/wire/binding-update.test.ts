@@ -161,6 +161,27 @@ describe('encodeBindingUpdate', () => {
     );
   });
 
+  it('encodes an infinite ACTIVE lease with an equal, infinite PET (FO-7.1.1-f, FO-5.14-a)', () => {
+    const infinite = {
+      ...ACTIVE,
+      leaseExpirationTime: 0xffff_ffff,
+      potentialExpirationTime: 0xffff_ffff,
+    };
+
+    const options = encodeBindingUpdate(infinite, 'isc');
+
+    expect(options).toContainEqual(option(13, 0xffff_ffff));
+    expect(options).toContainEqual(option(18, 0xffff_ffff));
+  });
+
+  it('rejects an infinite ACTIVE lease with a finite PET (FO-7.1.1-f)', () => {
+    const finite = { ...ACTIVE, leaseExpirationTime: 0xffff_ffff, potentialExpirationTime: 2000 };
+
+    expect(() => encodeBindingUpdate(finite, 'isc')).toThrow(
+      expect.objectContaining({ code: 'FO_ERR_BINDING_UPDATE' }),
+    );
+  });
+
   it('rejects an assigned-IP-address in otherOptions, which would split the transaction', () => {
     expect(() =>
       encodeBindingUpdate({ ...ACTIVE, otherOptions: [option(2, '10.0.0.1')] }, 'isc'),

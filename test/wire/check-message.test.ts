@@ -169,14 +169,37 @@ describe('checkMessage', () => {
     ]);
   });
 
-  it('reports an unknown binding-status without a reject-reason (FO-7.1.1-c)', () => {
+  it('reports an unknown binding-status with reject-reason 3 (FO-7.1.1-c, FO-7.1.3-a)', () => {
     const problems = checkMessage(
       withOptions(ISC_BNDUPD_MESSAGE, [option(2, '10.0.0.9'), option(3, 9)]),
       'isc',
     );
 
     expect(problems).toMatchObject([{ code: 'FO_ERR_INVALID_VALUE', rule: 'FO-7.1.1-c' }]);
-    expect(problems[0]?.rejectReason).toBeUndefined();
+    expect(problems[0]?.rejectReason).toBe(3);
+  });
+
+  it.each([0, 1])(
+    'reports an ACTIVE PET of %i with reject-reason 3 (FO-7.1.1-f, FO-7.1.3-a)',
+    (pet) => {
+      const options = ISC_BNDUPD_MESSAGE.options.map((candidate) =>
+        candidate.code === 18 ? option(18, pet) : candidate,
+      );
+      const problems = checkMessage(withOptions(ISC_BNDUPD_MESSAGE, options), 'isc');
+
+      expect(problems).toMatchObject([{ code: 'FO_ERR_INVALID_VALUE', rule: 'FO-7.1.1-f' }]);
+      expect(problems[0]?.rejectReason).toBe(3);
+    },
+  );
+
+  it('accepts an infinite ACTIVE lease with an infinite PET in a strict check (FO-7.1.1-f)', () => {
+    const options = ISC_BNDUPD_MESSAGE.options.map((candidate) =>
+      candidate.code === 18 || candidate.code === 13
+        ? option(candidate.code, 0xffff_ffff)
+        : candidate,
+    );
+
+    expect(codesOf(withOptions(ISC_BNDUPD_MESSAGE, options), 'isc', true)).toEqual([]);
   });
 
   it('reports a Windows update without subnet mask with reject-reason 3 (MSF-3.1.5.2-c)', () => {
