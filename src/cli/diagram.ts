@@ -1,4 +1,4 @@
-// `dhcpf diagram`: draws the endpoint machine or the binding-status machine from its definition,
+// `dhcpf diagram`: draws a machine of `model/` from its definition,
 // as Mermaid, Graphviz DOT, SVG (through Graphviz), JSON, or a module Stately Studio can import.
 // Every format comes from one graph: states with their doc blocks, and one edge per transition
 // with its event, guard, actions and rule IDs.
@@ -10,8 +10,10 @@ import type { AnyStateMachine } from 'xstate';
 import { toDirectedGraph } from 'xstate/graph';
 import { endpointMachine } from '../../model/endpoint.js';
 import { bindingStatusMachine } from '../../model/lease/binding-status-machine.js';
+import { connectionMachine } from '../../model/connection.js';
+import { updateFlowMachine } from '../../model/update-flow.js';
 
-export const machineNames = ['endpoint', 'lease'] as const;
+export const machineNames = ['endpoint', 'connection', 'update-flow', 'lease'] as const;
 export type MachineName = (typeof machineNames)[number];
 
 export const diagramFormats = ['mermaid', 'dot', 'svg', 'json', 'studio'] as const;
@@ -61,6 +63,8 @@ export interface MachineGraph {
 
 const machines: Record<MachineName, AnyStateMachine> = {
   endpoint: endpointMachine,
+  connection: connectionMachine,
+  'update-flow': updateFlowMachine,
   lease: bindingStatusMachine,
 };
 
@@ -292,6 +296,8 @@ export function toStudioModule(graph: MachineGraph, machine: MachineName): strin
 
 const markdownTitles: Record<MachineName, string> = {
   endpoint: 'Failover endpoint machine',
+  connection: 'Connection machine',
+  'update-flow': 'Binding-update flow machine',
   lease: 'Binding-status machine',
 };
 
@@ -299,6 +305,14 @@ const markdownSources: Record<MachineName, string[]> = {
   endpoint: [
     'The failover endpoint states of draft-12 section 9 for one relationship, both roles',
     '(`model/endpoint.ts`).',
+  ],
+  connection: [
+    'The TCP connection of one relationship for both roles: CONNECT and CONNECTACK, STATE,',
+    'CONTACT and the receive timer, DISCONNECT and reconnecting (`model/connection.ts`).',
+  ],
+  'update-flow': [
+    'The outbound BNDUPD window on one connection, BNDACK matching, UPDREQ and UPDREQALL, and',
+    'when UPDDONE goes out (`model/update-flow.ts`).',
   ],
   lease: [
     'The binding-status of one address as one server stores it, with the transitions T1 to T14',
@@ -436,11 +450,11 @@ export async function runDiagram(
   return EXIT_OK;
 }
 
-/** Registers `dhcpf diagram --machine endpoint|lease --format ...` on the program. */
+/** Registers `dhcpf diagram --machine NAME --format ...` on the program. */
 export function registerDiagramCommand(program: Command): void {
   program
     .command('diagram')
-    .description('draw the endpoint or binding-status machine from its definition')
+    .description('draw a machine of model/ from its definition')
     .requiredOption('--machine <machine>', `machine to draw: ${machineNames.join(' or ')}`)
     .option('--format <format>', `output format: ${diagramFormats.join(', ')}`, 'mermaid')
     .option('--markdown', 'wrap the Mermaid diagram in the Markdown page kept in docs/diagrams')

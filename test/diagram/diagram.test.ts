@@ -43,7 +43,8 @@ function mermaidId(state: string): string {
 
 describe('machineGraph', () => {
   it('has the twelve endpoint states and the seven binding-statuses', () => {
-    const [endpoint, lease] = graphs;
+    const endpoint = graphs.find((entry) => entry.name === 'endpoint');
+    const lease = graphs.find((entry) => entry.name === 'lease');
 
     expect(endpoint?.graph.states).toHaveLength(12);
     expect(endpoint?.graph.initial).toBe('STARTUP');
@@ -60,7 +61,7 @@ describe('machineGraph', () => {
   });
 
   it.each(graphs)('gives every $name transition an event and rule IDs', ({ graph }) => {
-    expect(graph.edges.length).toBeGreaterThan(50);
+    expect(graph.edges.length).toBeGreaterThan(10);
     for (const edge of graph.edges) {
       expect(edge.event, `${edge.source} -> ${edge.target}`).toMatch(/^[A-Z_]+$/);
       expect(edge.rules.length, `${edge.source} on ${edge.event}`).toBeGreaterThan(0);
@@ -214,7 +215,7 @@ describe('dhcpf diagram', () => {
 
     expect(await runDiagram({ machine: 'pool' }, captured.output)).toBe(EXIT_USAGE);
     expect(captured.errors).toEqual([
-      'dhcpf diagram: invalid --machine "pool", expected endpoint, lease',
+      'dhcpf diagram: invalid --machine "pool", expected endpoint, connection, update-flow, lease',
     ]);
   });
 
