@@ -8,6 +8,7 @@ import { MessageType, OptionCode, RejectReason, ServerState } from '../../src/wi
 import { decodeMessage } from '../../src/wire/message.js';
 import type { WireProfile } from '../../src/wire/types.js';
 import { decodeErrorOf, hexBytes, secondaryInNormal, T0 } from './case-support.js';
+import { windowsSecondaryInNormal } from './windows-support.js';
 
 const STATE_POFF12 =
   '00 1e 0a 0c 65 53 f1 00 00 00 00 05 00 18 00 01 02 00 17 00 01 00 00 19 00 04 65 53 f1 00';
@@ -153,8 +154,70 @@ describe('BL-01 payload-offset on an established connection', () => {
       expect(message.extraHeader).toHaveLength(0);
     }
   });
+});
 
-  it.todo(
-    'BL-01: repeats the connection checks with a Windows partner (needs the Microsoft profile of the peer)',
+describe('BL-01 payload-offset on an established Windows connection', () => {
+  it.each([
+    ['5', STATE_POFF5],
+    ['10', STATE_POFF10],
+    ['48', STATE_POFF48],
+  ])(
+    'BL-01: answers payload-offset %s from a Windows partner with DISCONNECT 254, closes and leaves NORMAL (FO-7.12-a)',
+    async (_, hex) => {
+      const { peer, partner, log } = await windowsSecondaryInNormal({ secret: undefined });
+      const bindingsBefore = peer.store.countBindings();
+
+      partner.socket.write(hexBytes(hex));
+      const disconnect = await partner.nextOfType(MessageType.DISCONNECT);
+      await partner.expectClosed();
+
+      // The DISCONNECT is harmless to a Windows partner, which drops it (MSF-3.1.5.8-a), and it
+      // shows a reader of a capture why the connection ended.
+      expect(findOption(disconnect.message, OptionCode.REJECT_REASON)).toBe(RejectReason.UNKNOWN);
+      expect(findOption(disconnect.message, OptionCode.MESSAGE)).toContain('payload-offset');
+      expect(peer.state).toBe('COMMUNICATIONS-INTERRUPTED');
+      expect(log.withEvent('state.change').at(-1)?.['trigger']).toBe('COMMUNICATIONS_FAILED');
+      expect(peer.store.countBindings()).toBe(bindingsBefore);
+    },
   );
+
+  it.each([
+    ['8', STATE_POFF8],
+    ['16 with 4 extra header bytes', STATE_POFF16_EXTRA4],
+  ])(
+    'BL-01: acts on a STATE with payload-offset %s from a Windows partner and stays connected (OBS-1)',
+    async (_, hex) => {
+      const { peer, partner, log } = await windowsSecondaryInNormal({ secret: undefined });
+
+      partner.socket.write(hexBytes(hex));
+      // A STATE(RECOVER) afterwards moves NORMAL, so its arrival proves the first was read.
+      partner.socket.write(
+        hexBytes(
+          '00 1e 0a 08 65 53 f1 00 00 00 00 06 00 18 00 01 06 00 17 00 01 00 00 19 00 04 65 53 f1 00',
+        ),
+      );
+      const state = await partner.nextOfType(MessageType.STATE);
+
+      expect(findOption(state.message, OptionCode.SERVER_STATE)).toBe(
+        ServerState['COMMUNICATIONS-INTERRUPTED'],
+      );
+      expect(log.withEvent('message.rejected')).toEqual([]);
+      expect(log.withEvent('message.received').filter((line) => line['xid'] === 5)).toHaveLength(1);
+      expect(partner.isClosed).toBe(false);
+      expect(peer.state).toBe('COMMUNICATIONS-INTERRUPTED');
+    },
+  );
+
+  it('BL-01: sends payload-offset 8 and no extra header bytes in every message to a Windows partner (OBS-1)', async () => {
+    const { partner } = await windowsSecondaryInNormal({ secret: undefined });
+
+    partner.socket.write(hexBytes(STATE_POFF5));
+    await partner.expectClosed();
+
+    expect(partner.received.length).toBeGreaterThan(2);
+    for (const frame of partner.received) {
+      expect(frame.bytes[3]).toBe(8);
+      expect(frame.message.extraHeader).toHaveLength(0);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // BL-06: clock skew above 60 s. In draft/ISC mode the secondary rejects the CONNECT with reason 4
 // and the primary drops a skewed CONNECTACK; an accepted skew corrects every later partner time.
+// In Windows mode every message is checked, and one too far off closes the connection unanswered.
 
 import { describe, expect, it } from 'vitest';
 import { findOption, option } from '../../src/peer/options.js';
@@ -20,7 +21,12 @@ import {
   settle,
   T0,
 } from './case-support.js';
+import { windowsSecondaryInNormal } from './windows-support.js';
 
+const MS_CONTACT_T0_PLUS_61 = '00 0c 0b 08 65 53 f1 3d 00 00 00 40';
+const MS_CONTACT_T0_PLUS_59 = '00 0c 0b 08 65 53 f1 3b 00 00 00 41';
+/** tReceive of the Windows-mode secondary, seconds. */
+const WINDOWS_RECEIVE_TIMER = 180;
 const CONNECT_T0_PLUS_61 =
   '00 65 05 0c 65 53 f1 3d 00 00 00 10 00 16 00 07 66 6f 2d 74 65 73 74 00 0e 00 04 00 00 00 0a 00 13 00 04 00 00 00 1e 00 1c 00 04 74 65 73 74 00 14 00 01 01 00 1b 00 01 00 00 0f 00 04 00 00 0e 10 00 0b 00 20 ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00';
 const CONNECT_T0_PLUS_59 =
@@ -149,13 +155,59 @@ describe('BL-06 CONNECT time checked by an ISC-mode secondary', () => {
     expect(partner.isClosed).toBe(false);
     expect(peer.state).toBe('NORMAL');
   });
+});
 
-  it.todo(
-    'BL-06: closes a Windows-mode connection without a reply on a CONTACT 61 s ahead (needs the Microsoft profile of the peer)',
-  );
-  it.todo(
-    'BL-06: restarts tReceive and does nothing else on a Windows-mode CONTACT 59 s ahead (needs the Microsoft profile of the peer)',
-  );
+describe('BL-06 clock check on every message of a Windows-mode connection', () => {
+  it('BL-06: closes a Windows-mode connection without a reply on a CONTACT 61 s ahead (MSF-3.1.5-b, MSF-3.1.5-c, AMB-24)', async () => {
+    const { peer, partner, log } = await windowsSecondaryInNormal({ secret: undefined });
+    const sentBefore = partner.received.length;
+
+    partner.socket.write(hexBytes(MS_CONTACT_T0_PLUS_61));
+    await partner.expectClosed();
+
+    expect(partner.received.slice(sentBefore)).toEqual([]);
+    expect(log.withEvent('message.rejected').at(-1)?.['code']).toBe('FO_ERR_CLOCK_SKEW');
+    expect(peer.state).toBe('COMMUNICATIONS-INTERRUPTED');
+    expect(log.withEvent('state.change').at(-1)?.['trigger']).toBe('COMMUNICATIONS_FAILED');
+  });
+
+  it('BL-06: restarts tReceive and does nothing else on a Windows-mode CONTACT 59 s ahead (MSF-3.1.5-c, MSF-3.1.2.4-a)', async () => {
+    const { peer, partner, clock, log } = await windowsSecondaryInNormal({
+      secret: undefined,
+      config: { receiveTimer: WINDOWS_RECEIVE_TIMER },
+    });
+    const sentBefore = partner.received.length;
+    clock.advance((WINDOWS_RECEIVE_TIMER - 10) * 1000);
+    // The vector's time is fixed at T0+59 and the clock has moved on, so this CONTACT is built
+    // with the same 59 s lead on the current time.
+    partner.send(MessageType.CONTACT, [], 0x41, { time: nowSeconds(clock) + 59 });
+    await settle();
+    clock.advance(20 * 1000);
+    await settle();
+
+    expect(log.withEvent('message.rejected')).toEqual([]);
+    expect(partner.isClosed).toBe(false);
+    expect(peer.state).toBe('NORMAL');
+    expect(partner.received.slice(sentBefore).map((frame) => frame.message.type)).not.toContain(
+      MessageType.DISCONNECT,
+    );
+  });
+
+  it('BL-06: keeps a Windows-mode connection open on the CONTACT 59 s ahead as given (MSF-3.1.5-c)', async () => {
+    const { peer, partner, log } = await windowsSecondaryInNormal({ secret: undefined });
+    const sentBefore = partner.received.length;
+
+    partner.socket.write(hexBytes(MS_CONTACT_T0_PLUS_59));
+    await settle();
+
+    expect(log.withEvent('message.received').filter((line) => line['xid'] === 0x41)).toHaveLength(
+      1,
+    );
+    expect(log.withEvent('message.rejected')).toEqual([]);
+    expect(partner.received.slice(sentBefore)).toEqual([]);
+    expect(partner.isClosed).toBe(false);
+    expect(peer.state).toBe('NORMAL');
+  });
 });
 
 describe('BL-06 CONNECTACK time checked by an ISC-mode primary', () => {

@@ -17,6 +17,7 @@ import {
   type PeerWithPartner,
   T0,
 } from './case-support.js';
+import { windowsPrimaryReturns, windowsSecondaryInNormal } from './windows-support.js';
 
 const MCLT = 3600;
 /** Keeps a reconnected but silent partner connected while the test moves the clock by hours. */
@@ -143,9 +144,41 @@ describe('BL-10 COMMUNICATIONS-INTERRUPTED with a safe period', () => {
     expect(changes[0]?.['startTimeOfState']).toBe(T0 + 600);
   });
 
-  it.todo(
-    'BL-10: returns to NORMAL at T0+1800 and cancels the StateSwitchInterval timer with a Windows partner (needs the Microsoft profile of the peer)',
-  );
+  it('BL-10: returns to NORMAL at T0+1800 and cancels the StateSwitchInterval timer with a Windows partner (MSF-3.1.2.1-a, MSF-3.1.2.1-c)', async () => {
+    const started = await windowsSecondaryInNormal({
+      secret: undefined,
+      config: { receiveTimer: LONG_RECEIVE_TIMER, stateSwitchoverSeconds: 3600 },
+    });
+    const { peer, clock, log } = started;
+    started.partner.socket.destroy();
+    await waitForState(peer, 'COMMUNICATIONS-INTERRUPTED');
+
+    clock.advance(1800 * 1000);
+    const partner = await windowsPrimaryReturns(started, undefined);
+    clock.advance(7200 * 1000);
+
+    expect(peer.state).toBe('NORMAL');
+    expect(partnerDownSince(log)).toBeUndefined();
+    expect(partner.isClosed).toBe(false);
+  });
+
+  it('BL-10: enters PARTNER-DOWN when the StateSwitchInterval ends with a Windows partner away (MSF-3.1.2.1-a)', async () => {
+    const started = await windowsSecondaryInNormal({
+      secret: undefined,
+      config: { receiveTimer: LONG_RECEIVE_TIMER, stateSwitchoverSeconds: 3600 },
+    });
+    const { peer, clock, log } = started;
+    started.partner.socket.destroy();
+    await waitForState(peer, 'COMMUNICATIONS-INTERRUPTED');
+
+    clock.advance(3599 * 1000);
+    const before = peer.state;
+    clock.advance(1000);
+
+    expect(before).toBe('COMMUNICATIONS-INTERRUPTED');
+    expect(peer.state).toBe('PARTNER-DOWN');
+    expect(partnerDownSince(log)).toBe(T0 + 3600);
+  });
   it.todo(
     'BL-10: offers only the own BACKUP address until PARTNER-DOWN + MCLT and the partner FREE addresses after it (needs the DHCPv4 front end)',
   );
