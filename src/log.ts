@@ -24,6 +24,8 @@ export const LogEvent = {
   /** One line per message sent or received, at debug level. */
   MESSAGE_SENT: 'message.sent',
   MESSAGE_RECEIVED: 'message.received',
+  /** A message of ours could not be encoded, so the connection closed; fields type, length. */
+  MESSAGE_UNENCODABLE: 'message.unencodable',
   /** The partner sent DISCONNECT; fields rejectReason, message. */
   DISCONNECT_RECEIVED: 'disconnect.received',
   /** A binding update transaction was rejected, by the partner or by us. */

@@ -206,6 +206,14 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   /**
+   * Sends the bindings the DHCP front end stored as pending, right after it answered the client
+   * (FO-7.1.1-m). Without a connection they stay pending for the next one.
+   */
+  sendPendingUpdates(): void {
+    this.sender.sendPending();
+  }
+
+  /**
    * Asks a Windows partner for every binding of the listed scopes with an UPDREQ that carries
    * them in option 30, as after scopes join the relationship (MSF-3.1.4.1-a, MSF-3.1.4.1-b).
    * Returns false, sending nothing, in the isc profile or while no connection is established.

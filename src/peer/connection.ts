@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { DecodeError } from '../errors.js';
+import { DecodeError, FailoverError } from '../errors.js';
 import { LogEvent, type Logger } from '../log.js';
 import { MessageType, RejectReason } from '../wire/codes.js';
 import { buildMessage } from '../wire/message-builder.js';
@@ -12,6 +12,7 @@ import type { FailoverMessage, FailoverOption, WireProfile } from '../wire/types
 import {
   createFramer,
   decodeFrame,
+  encodedLength,
   encodeFrame,
   FramingError,
   messageTypeLabel,
@@ -32,8 +33,11 @@ export interface ConnectionEvents {
   messages: [received: ReceivedMessage[]];
   /** The connection is gone; `reason` is for the log. */
   close: [reason: string];
-  /** A frame failed to decode; emitted before the connection closes, so a reply can go first. */
-  undecodable: [error: DecodeError, frame: Uint8Array | undefined];
+  /**
+   * A frame failed to decode; emitted before the connection closes, so a reply can go first.
+   * `receivedAt` is the local arrival time, seconds since 1970 (FO-5.10-c).
+   */
+  undecodable: [error: DecodeError, frame: Uint8Array | undefined, receivedAt: number];
   /** Nothing was sent for tSend (FO-7.9.1-h). */
   sendTimerExpired: [];
   /** Nothing arrived for tReceive (FO-8.3-c). */
@@ -76,6 +80,7 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
   private readonly framer = createFramer();
   private nextXid = 0;
   private closed = false;
+  private readingPaused = false;
   private sendTimer: TimerHandle | undefined;
   private receiveTimer: TimerHandle | undefined;
   private sendIntervalMs = 0;
@@ -110,10 +115,16 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
       return xid;
     }
 
-    const message = buildMessage(type, xid, nowSeconds(this.clock), options, this.profile);
-    const bytes = this.guard?.encode(message) ?? encodeFrame(message, this.profile);
+    const bytes = this.encode(type, xid, options);
+    if (bytes === undefined) {
+      return xid;
+    }
+
     this.tap?.sent(bytes);
-    this.socket.write(bytes);
+    if (!this.socket.write(bytes)) {
+      this.pauseReading();
+    }
+
     this.counters.sent++;
     this.logger.debug(
       { event: LogEvent.MESSAGE_SENT, type: messageTypeLabel(type), xid },
@@ -165,6 +176,67 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
 
     this.socket.end(() => this.socket.destroy());
     this.finish(reason);
+  }
+
+  /**
+   * Encodes a message, or returns undefined when it cannot be encoded, such as a reply longer than
+   * 2048 bytes (FO-6.1-c). Such a message is our own fault, so it is logged and the connection ends
+   * with DISCONNECT 254; raising here would escape from a socket listener and end the process.
+   */
+  private encode(type: number, xid: number, options: FailoverOption[]): Uint8Array | undefined {
+    try {
+      const message = buildMessage(type, xid, nowSeconds(this.clock), options, this.profile);
+      return this.guard?.encode(message) ?? encodeFrame(message, this.profile);
+    } catch (error) {
+      if (!(error instanceof FailoverError)) {
+        throw error;
+      }
+
+      this.abandonUnencodable(type, xid, options, error);
+      return undefined;
+    }
+  }
+
+  private abandonUnencodable(
+    type: number,
+    xid: number,
+    options: FailoverOption[],
+    error: FailoverError,
+  ): void {
+    const label = messageTypeLabel(type);
+    const length = encodedLength(options, this.profile);
+    this.logger.error(
+      { event: LogEvent.MESSAGE_UNENCODABLE, type: label, xid, length, code: error.code },
+      `closing connection: cannot encode ${label} of ${length ?? 'unknown'} bytes: ${error.message}`,
+    );
+    // The close waits for the current event to finish, because the link may still be sending the
+    // rest of a reply, such as STATE after CONNECTACK, on this connection.
+    queueMicrotask(() => {
+      if (type === MessageType.DISCONNECT) {
+        this.close(error.message);
+        return;
+      }
+
+      this.disconnect(RejectReason.UNKNOWN, `cannot encode ${label}`);
+    });
+  }
+
+  /**
+   * Stops reading while the socket's send buffer is over its high-water mark, so a partner that
+   * stops reading cannot make our replies queue without bound (FO-8.3-e). Writes still go out in
+   * order, and reading resumes once the buffer has drained.
+   */
+  private pauseReading(): void {
+    if (this.readingPaused) {
+      return;
+    }
+
+    this.readingPaused = true;
+    this.socket.pause();
+    this.socket.once('drain', () => {
+      this.readingPaused = false;
+      this.socket.resume();
+    });
   }
 
   private takeXid(type: number): number {
@@ -227,7 +299,7 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     // Messages decoded before a bad frame are still acted on; the bad one closes the link.
     this.deliver(received);
     if (failure !== undefined) {
-      this.rejectStream(failure, failedFrame);
+      this.rejectStream(failure, failedFrame, receivedAt);
     }
   }
 
@@ -275,7 +347,11 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
     return decodeFrame(frame, this.profile);
   }
 
-  private rejectStream(error: DecodeError, frame: Uint8Array | undefined): void {
+  private rejectStream(
+    error: DecodeError,
+    frame: Uint8Array | undefined,
+    receivedAt: number,
+  ): void {
     this.logger.warn(
       {
         event: LogEvent.MESSAGE_REJECTED,
@@ -288,7 +364,7 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
       },
       `closing connection: ${error.message}`,
     );
-    this.emit('undecodable', error, frame);
+    this.emit('undecodable', error, frame, receivedAt);
     this.disconnect(RejectReason.UNKNOWN, error.message);
   }
 

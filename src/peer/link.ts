@@ -408,9 +408,6 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
     return connection;
   }
 
-  /** Called when the connection the machine tracks has closed, before the machine hears of it. */
-  protected onCurrentConnectionClosed(): void {}
-
   private onConnectionClosed(connection: FailoverConnection, reason: string): void {
     if (this.current !== connection) {
       return;
@@ -418,7 +415,6 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
 
     this.current = undefined;
     this.lastCloseReason = reason;
-    this.onCurrentConnectionClosed();
     if (!connection.established) {
       this.logger.info({ event: LogEvent.CONNECTION_DOWN, reason }, `connection closed: ${reason}`);
     }

@@ -14,13 +14,13 @@ import {
   type CheckResult,
 } from './connect-messages.js';
 import { FailoverLink, normalizeAddress } from './link.js';
-import { headerOnlyCONNECT } from './raw-connect.js';
+import { headerOnlyCONNECT, lenientCONNECT } from './raw-connect.js';
 import type { TimerHandle } from './timers.js';
 
 export class SecondaryLink extends FailoverLink {
   private server: Server | undefined;
-  /** The wait for CONNECT on the newest connection beside the established one (FO-7.8.2-a). */
-  private extraTimer: TimerHandle | undefined;
+  /** The wait for CONNECT on each connection beside the established one (FO-7.8.2-a). */
+  private readonly extraTimers = new Map<FailoverConnection, TimerHandle>();
   /** The CONNECT that the next CONNECTACK replies to, and its check result. */
   private answering: { connect: FailoverMessage; result: CheckResult } | undefined;
 
@@ -42,6 +42,11 @@ export class SecondaryLink extends FailoverLink {
 
   override async stop(): Promise<void> {
     await super.stop();
+    for (const timer of this.extraTimers.values()) {
+      timer.cancel();
+    }
+
+    this.extraTimers.clear();
     const server = this.server;
     if (server !== undefined) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -80,8 +85,8 @@ export class SecondaryLink extends FailoverLink {
 
     const connection = this.createConnection(socket);
     connection.on('messages', (received) => this.onSecondaryMessages(connection, received));
-    connection.on('undecodable', (error, frame) =>
-      this.answerUndecodableCONNECT(connection, error, frame),
+    connection.on('undecodable', (error, frame, receivedAt) =>
+      this.answerUndecodableCONNECT(connection, error, frame, receivedAt),
     );
     if (this.connection !== undefined) {
       this.startExtraTimer(connection);
@@ -101,24 +106,25 @@ export class SecondaryLink extends FailoverLink {
 
   /**
    * Closes a connection beside the established one that sends no CONNECT in time (FO-7.8.2-a).
-   *
-   * GAP(FO-7.8.2-a): one timer covers only the newest such connection, and losing the established
-   * connection cancels it, so an older idle connection can stay open, because the link keeps one
-   * timer for the connections the machine does not track.
+   * Each such connection has its own timer, which only its CONNECT or its close cancels, so
+   * losing the established connection leaves the waits of the others running.
    */
   private startExtraTimer(connection: FailoverConnection): void {
-    this.extraTimer?.cancel();
-    this.extraTimer = this.clock.setTimer(this.config.receiveTimer * 1000, () => {
-      if (!connection.established) {
+    const timer = this.clock.setTimer(this.config.receiveTimer * 1000, () => {
+      this.extraTimers.delete(connection);
+      if (connection !== this.current && !connection.established) {
         const reason = `no CONNECT within ${this.config.receiveTimer} s`;
         this.logger.warn({ event: LogEvent.MESSAGE_REJECTED, rule: 'FO-7.8.2-a' }, reason);
         connection.close(reason);
       }
     });
+    this.extraTimers.set(connection, timer);
+    connection.once('close', () => this.cancelExtraTimer(connection));
   }
 
-  protected override onCurrentConnectionClosed(): void {
-    this.extraTimer?.cancel();
+  private cancelExtraTimer(connection: FailoverConnection): void {
+    this.extraTimers.get(connection)?.cancel();
+    this.extraTimers.delete(connection);
   }
 
   private onSecondaryMessages(connection: FailoverConnection, all: ReceivedMessage[]): void {
@@ -184,7 +190,7 @@ export class SecondaryLink extends FailoverLink {
     connect: FailoverMessage,
     checked: CheckResult,
   ): void {
-    this.extraTimer?.cancel();
+    this.cancelExtraTimer(connection);
     if (checked.accepted && this.connection === undefined) {
       this.track(connection);
       this.answerCONNECT(connect, checked);
@@ -231,14 +237,17 @@ export class SecondaryLink extends FailoverLink {
   }
 
   /**
-   * ISC dhcpd rejects a CONNECT whose hash-bucket-assignment is not 32 bytes with reason 18
-   * (ISC-12, FO-7.8.2-i). The codec cannot decode such a CONNECT, so the CONNECTACK is built from the
-   * raw options; every other undecodable message just closes the connection.
+   * Answers a CONNECT whose hash-bucket-assignment is not 32 bytes, which the codec cannot decode.
+   * ISC dhcpd rejects it with reason 18 (ISC-12, FO-7.8.2-i), but the earlier checks of FO-7.8.2
+   * come first, so the CONNECT is decoded with that option kept raw and checked as usual. A CONNECT
+   * that does not decode even then gets 18, built from the raw options. Every other undecodable
+   * message just closes the connection.
    */
   private answerUndecodableCONNECT(
     connection: FailoverConnection,
     error: DecodeError,
     frame: Uint8Array | undefined,
+    receivedAt: number,
   ): void {
     const isBadHBA =
       error.messageType === MessageType.CONNECT &&
@@ -247,14 +256,25 @@ export class SecondaryLink extends FailoverLink {
       return;
     }
 
-    const result: CheckResult = {
+    const badHBA: CheckResult = {
       accepted: false,
       rejectReason: RejectReason.HASH_BUCKET_ASSIGNMENT_CONFLICT,
       message: 'invalid HBA',
       detail: error.message,
       rule: 'FO-7.8.2-i',
     };
-    this.checkedUndecodable(connection, headerOnlyCONNECT(frame), result);
+    const connect = lenientCONNECT(frame, this.config.profile);
+    if (connect === undefined) {
+      this.checkedUndecodable(connection, headerOnlyCONNECT(frame), badHBA);
+      return;
+    }
+
+    const result = this.handshake.checkCONNECT(connect, receivedAt, {
+      relationshipName: this.config.name,
+      maxClockSkew: this.config.maxClockSkew,
+    });
+    // The raw option fails the hash-bucket-assignment step, unless a profile's checks skip it.
+    this.checkedUndecodable(connection, connect, result.accepted ? badHBA : result);
   }
 
   private checkedUndecodable(
