@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { readDHCPConfig } from '../dhcp/config.js';
 import type { AddressRange, Endpoint, RelationshipConfig } from './types.js';
 import {
   CONFIG_DEFAULTS,
@@ -47,6 +48,7 @@ const TOP_LEVEL_FIELDS = [
   'connectRetrySeconds',
   'pools',
   'store',
+  'dhcp',
   ...MICROSOFT_CONFIG_FIELDS,
 ] as const;
 
@@ -101,6 +103,7 @@ export function parseRelationshipConfig(
   const profile = readChoice(object['profile'], 'profile', ['isc', 'microsoft'] as const, 'isc');
   const pools = readPools(object['pools']);
   requireSubnetMasks(pools, profile);
+  const dhcp = readDHCPConfig(object['dhcp']);
   return {
     name: readString(object['name'], 'name', MAX_RELATIONSHIP_NAME_LENGTH),
     role,
@@ -155,6 +158,7 @@ export function parseRelationshipConfig(
     pools,
     store: readStorePath(object['store'], options.baseDirectory),
     ...readMicrosoftFields(object, profile, options.baseDirectory),
+    ...(dhcp === undefined ? {} : { dhcp }),
   };
 }
 

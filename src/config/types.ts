@@ -63,4 +63,27 @@ export interface RelationshipConfig {
   addressRebalancingSeconds?: number;
   /** Percent of the free addresses a primary lends to the secondary as BACKUP; microsoft only. */
   reservePercent?: number;
+  /** DHCPv4 front end; absent means the peer serves no DHCP clients. */
+  dhcp?: DHCPConfig;
+}
+
+/** Settings of the DHCPv4 front end: listening address and what clients get besides the address. */
+export interface DHCPConfig {
+  /** IPv4 address to listen on, dotted quad. */
+  address: string;
+  /** UDP port; 67 by default. */
+  port: number;
+  /** Server identifier (option 54); `address` by default. */
+  serverIdentifier: string;
+  /** Lease given without failover, seconds; the MCLT bound may shorten it (FO-5.2.1-c). */
+  leaseSeconds: number;
+  /** Subnet mask (option 1) given to clients. */
+  subnetMask?: string;
+  /** Routers (option 3) given to clients. */
+  routers?: string[];
+  /**
+   * Destination of replies: "standard" (RFC 2131 section 4.1, the default) or "source", the datagram's
+   * source address and port, for clients that cannot receive a broadcast, such as on loopback.
+   */
+  replyTo: 'standard' | 'source';
 }

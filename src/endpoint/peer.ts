@@ -6,6 +6,7 @@ import type { InspectionEvent } from 'xstate';
 import { EventEmitter } from 'node:events';
 import type { EndpointEmitted } from '../../model/endpoint-types.js';
 import type { RelationshipConfig } from '../config/types.js';
+import { startDHCPServer, type DHCPServer } from '../dhcp/server.js';
 import { createSilentLogger, LogEvent, relationshipLogger, type Logger } from '../log.js';
 import type { FailoverConnection, ReceivedMessage } from '../peer/connection.js';
 import { createLink } from '../peer/create-link.js';
@@ -90,6 +91,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private everConnected = false;
   private readonly closedCounters = { sent: 0, received: 0 };
   private stopped = false;
+  private dhcpServer: DHCPServer | undefined;
 
   constructor(config: RelationshipConfig, store: LeaseStore, options: PeerOptions) {
     super();
@@ -178,6 +180,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.startTimer(this.config.startupSeconds * 1000, () => this.onStartupExpired());
     this.scheduleOperatingTime();
     await this.link.start();
+    await this.startDHCP();
     this.logger.info(
       { event: LogEvent.PEER_STARTED, listeningPort: this.listeningPort, store: this.store.path },
       `peer started as ${this.config.role}`,
@@ -198,6 +201,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.safePeriod.cancel();
     this.microsoft.rebalancer?.stop();
 
+    await this.dhcpServer?.stop();
     await this.link.stop();
     this.driver.persist();
     this.driver.stop();
@@ -205,8 +209,33 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.logger.info({ event: LogEvent.PEER_STOPPED, state: this.state }, 'peer stopped');
   }
 
+  /** The DHCPv4 front end, when the config has a `dhcp` section and the peer is started. */
+  get dhcp(): DHCPServer | undefined {
+    return this.dhcpServer;
+  }
+
+  private async startDHCP(): Promise<void> {
+    const dhcp = this.config.dhcp;
+    if (dhcp === undefined) {
+      return;
+    }
+
+    this.dhcpServer = await startDHCPServer({
+      failover: this,
+      address: dhcp.address,
+      port: dhcp.port,
+      serverIdentifier: dhcp.serverIdentifier,
+      desiredLeaseSeconds: dhcp.leaseSeconds,
+      subnetMask: dhcp.subnetMask,
+      routers: dhcp.routers,
+      replyTo: dhcp.replyTo,
+      clock: this.clock,
+      logger: this.logger,
+    });
+  }
+
   /**
-   * Sends the bindings the DHCP front end stored as pending, right after it answered the client
+   * Sends the bindings the DHCP front end stored as pending, right after it replied to the client
    * (FO-7.1.1-m). Without a connection they stay pending for the next one.
    */
   sendPendingUpdates(): void {
