@@ -27,6 +27,7 @@ import {
 } from './fields.js';
 import {
   MICROSOFT_CONFIG_FIELDS,
+  MICROSOFT_DEFAULTS,
   readMicrosoftFields,
   readSubnetMask,
   requireSubnetMasks,
@@ -153,7 +154,9 @@ export function parseRelationshipConfig(
       'connectRetrySeconds',
       1,
       86_400,
-      CONFIG_DEFAULTS.connectRetrySeconds,
+      profile === 'microsoft'
+        ? MICROSOFT_DEFAULTS.connectRetrySeconds
+        : CONFIG_DEFAULTS.connectRetrySeconds,
     ),
     pools,
     store: readStorePath(object['store'], options.baseDirectory),

@@ -30,6 +30,8 @@ export const MICROSOFT_DEFAULTS = {
   addressRebalancingSeconds: 300,
   /** Share of the free addresses lent to the secondary; Windows' hot-standby default reserve. */
   reservePercent: 5,
+  /** Windows' Connect Retry timer, 1 minute (MSF-3.1.2.2-a). */
+  connectRetrySeconds: 60,
 } as const;
 
 /**

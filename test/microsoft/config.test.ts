@@ -48,6 +48,20 @@ describe('microsoft profile config', () => {
     expect(config.sharedSecret).toBeUndefined();
   });
 
+  it('retries connecting every 60 s unless configured (MSF-3.1.2.2-a)', () => {
+    expect(parseRelationshipConfig(microsoft()).connectRetrySeconds).toBe(60);
+    expect(
+      parseRelationshipConfig({
+        ...microsoft(),
+        profile: 'isc',
+        pools: [{ start: '10.77.1.10', end: '10.77.1.200' }],
+      }).connectRetrySeconds,
+    ).toBe(5);
+    expect(parseRelationshipConfig(microsoft({ connectRetrySeconds: 7 })).connectRetrySeconds).toBe(
+      7,
+    );
+  });
+
   it('holds sharedSecret as a SharedSecret that prints redacted (MSF-2.2-c)', () => {
     const config = parseRelationshipConfig(microsoft({ sharedSecret: SECRET_TEXT }));
 
