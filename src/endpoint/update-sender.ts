@@ -14,7 +14,7 @@ import {
 } from '../../model/update-flow.js';
 import { LogEvent, type Logger } from '../log.js';
 import type { FailoverConnection } from '../peer/connection.js';
-import type { LeaseStore, StoredBinding } from '../store/types.js';
+import type { LeaseStore, SentPet, StoredBinding } from '../store/types.js';
 import { MessageType } from '../wire/codes.js';
 import type { FailoverMessage, FailoverOption, WireProfile } from '../wire/types.js';
 import { FailoverError } from '../errors.js';
@@ -33,7 +33,7 @@ interface OutstandingBNDUPD {
 /** A BNDUPD built by pump, waiting for its PETs to be stored before it goes out. */
 interface PreparedBNDUPD {
   bndupd: OutstandingBNDUPD;
-  raisedPets: StoredBinding[];
+  raisedPets: SentPet[];
   options: FailoverOption[];
 }
 
@@ -87,6 +87,16 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   /** The store may hold pending bindings that are not queued yet. */
   private refillNeeded = false;
   private request: UpdateRequest | undefined;
+  /**
+   * BNDACKs matched but not yet recorded: pump records them together with the PETs of the next
+   * BNDUPDs, so a window costs one commit. Until then their bindings still read as pending.
+   */
+  private unrecordedAcks: Acknowledgement[] = [];
+  /**
+   * Count of bindings answered since the last ANSWERED event. One event per pump is enough,
+   * because the update-flow machine decides on UPDDONE only at PUMP_FINISHED.
+   */
+  private unreportedAnswers = 0;
 
   constructor(options: UpdateSenderOptions) {
     super();
@@ -124,6 +134,8 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.queued.clear();
     this.refillNeeded = false;
     this.request = undefined;
+    this.unrecordedAcks = [];
+    this.unreportedAnswers = 0;
     this.rejections.reset();
   }
 
@@ -169,15 +181,14 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
 
   /**
    * Matches BNDACKs to their BNDUPDs by xid, then each transaction by address (FO-6.3-c), and
-   * records the accepted ones in one store transaction.
+   * records the accepted ones in the store transaction that also stores the PETs of the BNDUPDs
+   * that refill the window (FO-7.1.1-g).
    */
   onBNDACKs(messages: readonly FailoverMessage[]): void {
-    const accepted: Acknowledgement[] = [];
     for (const message of messages) {
-      this.matchBNDACK(message, accepted);
+      this.matchBNDACK(message, this.unrecordedAcks);
     }
 
-    acknowledgeUpdates(this.options.store, accepted);
     this.pump();
   }
 
@@ -274,9 +285,11 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
 
   /** COUNT_PENDING: queues the bindings pending now, the ones UPDDONE waits for (FO-7.3.2-c). */
   private startRequest(kind: UpdateRequestKind): void {
-    const pending = this.options.store.pendingBindings(this.options.store.countPending());
-    const awaiting = new Set(pending.map((binding) => binding.address));
+    // Addresses only: each binding is read when its BNDUPD is built, so it goes out as it is then.
+    const pending = this.options.store.pendingAddresses(this.options.store.countPending());
+    const awaiting = new Set(pending);
     this.request = { kind, awaiting, progress: new SyncProgress(awaiting.size) };
+    this.unreportedAnswers = 0;
     this.queue = [];
     this.queueHead = 0;
     this.queued.clear();
@@ -285,11 +298,11 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.flow.send({ type: 'COUNTED', total: awaiting.size });
   }
 
-  private enqueue(bindings: StoredBinding[]): void {
-    for (const binding of bindings) {
-      if (!this.queued.has(binding.address) && !this.inFlight.has(binding.address)) {
-        this.queue.push(binding.address);
-        this.queued.add(binding.address);
+  private enqueue(addresses: readonly string[]): void {
+    for (const address of addresses) {
+      if (!this.queued.has(address) && !this.inFlight.has(address)) {
+        this.queue.push(address);
+        this.queued.add(address);
       }
     }
   }
@@ -310,13 +323,38 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     }
 
     this.sendPrepared(ready);
+    this.recordAcks();
+    if (this.unreportedAnswers > 0) {
+      this.flow.send({ type: 'ANSWERED', count: this.unreportedAnswers });
+      this.unreportedAnswers = 0;
+    }
+
     this.flow.send({ type: 'PUMP_FINISHED' });
   }
 
   /** Takes up to updatesPerMessage bindings that still need sending, refilling once if needed. */
   private takeBatch(): StoredBinding[] {
     const batch: StoredBinding[] = [];
+    const takenAddresses = new Set<string>();
     while (batch.length < this.options.updatesPerMessage) {
+      const addresses = this.takeAddresses(
+        this.options.updatesPerMessage - batch.length,
+        takenAddresses,
+      );
+      if (addresses.length === 0) {
+        break;
+      }
+
+      batch.push(...this.sendable(addresses));
+    }
+
+    return batch;
+  }
+
+  /** Takes up to `count` queued addresses not in flight and not in `takenAddresses` already. */
+  private takeAddresses(count: number, takenAddresses: Set<string>): string[] {
+    const addresses: string[] = [];
+    while (addresses.length < count) {
       if (this.queueHead >= this.queue.length && !this.refill()) {
         break;
       }
@@ -327,13 +365,13 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       }
 
       this.queued.delete(address);
-      const binding = this.sendable(address);
-      if (binding !== undefined) {
-        batch.push(binding);
+      if (!this.inFlight.has(address) && !takenAddresses.has(address)) {
+        takenAddresses.add(address);
+        addresses.push(address);
       }
     }
 
-    return batch;
+    return addresses;
   }
 
   /** Takes the next queued address in constant time, and frees the queue once it is drained. */
@@ -354,34 +392,38 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     }
 
     this.refillNeeded = false;
+    // The bindings of matched BNDACKs must read as acknowledged, or they would be sent again.
+    this.recordAcks();
     const store = this.options.store;
-    this.enqueue(store.pendingBindings(store.countPending()));
+    this.enqueue(store.pendingAddresses(store.countPending()));
     return this.queueHead < this.queue.length;
   }
 
-  /** Returns the binding if it still has to go out; settles it otherwise. */
-  private sendable(address: string): StoredBinding | undefined {
-    if (this.inFlight.has(address)) {
-      return undefined;
+  /**
+   * Reads the bindings of `addresses` in one store read and returns the ones that still have to go
+   * out; settles the others.
+   */
+  private sendable(addresses: readonly string[]): StoredBinding[] {
+    const stored = new Map(
+      this.options.store.getBindings(addresses).map((binding) => [binding.address, binding]),
+    );
+    const sendable: StoredBinding[] = [];
+    for (const address of addresses) {
+      const binding = stored.get(address);
+      if (binding === undefined || !binding.pendingUpdate) {
+        this.markAnswered(address);
+      } else if (this.rejected.get(address) !== binding.updateSeq) {
+        sendable.push(binding);
+      }
     }
 
-    const binding = this.options.store.getBinding(address);
-    if (binding === undefined || !binding.pendingUpdate) {
-      this.markAnswered(address);
-      return undefined;
-    }
-
-    if (this.rejected.get(address) === binding.updateSeq) {
-      return undefined;
-    }
-
-    return binding;
+    return sendable;
   }
 
   /** Builds one BNDUPD from a batch and marks its addresses in flight; undefined if none is sendable. */
   private prepareBNDUPD(batch: StoredBinding[]): PreparedBNDUPD | undefined {
     const bndupd: OutstandingBNDUPD = { entries: new Map() };
-    const raisedPets: StoredBinding[] = [];
+    const raisedPets: SentPet[] = [];
     const options: FailoverOption[] = [];
     for (const binding of batch) {
       const prepared = this.prepare(binding);
@@ -390,7 +432,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       }
 
       if (prepared.pet !== undefined && prepared.pet !== binding.sentPet) {
-        raisedPets.push({ ...binding, sentPet: prepared.pet });
+        raisedPets.push({ address: binding.address, sentPet: prepared.pet });
       }
 
       bndupd.entries.set(binding.address, { updateSeq: binding.updateSeq, sentPet: prepared.pet });
@@ -411,7 +453,11 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       return;
     }
 
-    this.options.store.putBindings(ready.flatMap((prepared) => prepared.raisedPets));
+    this.options.store.recordSendProgress({
+      acknowledged: this.unrecordedAcks,
+      sentPets: ready.flatMap((prepared) => prepared.raisedPets),
+    });
+    this.unrecordedAcks = [];
     for (const { bndupd, options } of ready) {
       const xid = connection.send(MessageType.BNDUPD, options);
       const sent = { type: 'BNDUPD_SENT', xid } as const;
@@ -420,6 +466,15 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       this.flow.send(sent);
       this.outstanding.set(xid, bndupd);
       this.bindingsSent += bndupd.entries.size;
+    }
+  }
+
+  /** Commits the BNDACKs matched since the last commit, when no BNDUPD carried them along. */
+  private recordAcks(): void {
+    if (this.unrecordedAcks.length > 0) {
+      const acknowledged = this.unrecordedAcks;
+      this.unrecordedAcks = [];
+      acknowledgeUpdates(this.options.store, acknowledged);
     }
   }
 
@@ -460,7 +515,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       return;
     }
 
-    this.flow.send({ type: 'ANSWERED', count: 1 });
+    this.unreportedAnswers += 1;
 
     const answered = request.progress.total - request.awaiting.size;
     // The last binding is reported by sync.done with the UPDDONE.

@@ -14,7 +14,14 @@ import {
   type StoreFileKind,
 } from './open-checks.js';
 import { SCHEMA_VERSION, migrateSchema } from './schema.js';
-import type { EndpointRecord, LeaseStore, StoredBinding } from './types.js';
+import type {
+  AcknowledgedUpdate,
+  EndpointRecord,
+  LeaseStore,
+  SendProgress,
+  SentPet,
+  StoredBinding,
+} from './types.js';
 
 export interface LeaseStoreOptions {
   /** Opens an existing store without writing to it; write methods raise FO_ERR_STORE_READONLY. */
@@ -90,9 +97,23 @@ interface AcknowledgeParameters {
   ackedPet: number | null;
 }
 
+interface SentPetParameters {
+  address: number;
+  sentPet: number;
+}
+
 function prepareStatements(db: Database.Database) {
   return {
     getBinding: db.prepare<[number], BindingRow>(`${SELECT_BINDING} WHERE address = ?`),
+    // json_each takes the whole list as one parameter, so one statement serves any batch size.
+    getBindings: db.prepare<[string], BindingRow>(
+      `${SELECT_BINDING} WHERE address IN (SELECT value FROM json_each(?))`,
+    ),
+    pendingAddresses: db
+      .prepare<[number], number>(
+        'SELECT address FROM binding WHERE pending_update = 1 ORDER BY change_order LIMIT ?',
+      )
+      .pluck(),
     updateSeqOf: db
       .prepare<[number], number>('SELECT update_seq FROM binding WHERE address = ?')
       .pluck(),
@@ -115,6 +136,9 @@ function prepareStatements(db: Database.Database) {
       `UPDATE binding SET pending_update = 0, acked_pet = coalesce(@ackedPet, acked_pet)
        WHERE address = @address AND update_seq = @updateSeq`,
     ),
+    recordSentPet: db.prepare<[SentPetParameters]>(
+      'UPDATE binding SET sent_pet = @sentPet WHERE address = @address',
+    ),
     markAllPending: db.prepare('UPDATE binding SET pending_update = 1 WHERE pending_update = 0'),
     getEndpoint: db.prepare<[string], EndpointRow>('SELECT * FROM endpoint WHERE relationship = ?'),
     upsertEndpoint: db.prepare<[EndpointRow]>(UPSERT_ENDPOINT),
@@ -131,6 +155,9 @@ class SqliteLeaseStore implements LeaseStore {
   /** Highest change_order this connection wrote; upsertRows explains why it is not enough alone. */
   private lastChangeOrder: number;
   private readonly writeBindings: Database.Transaction<(rows: BindingRow[]) => void>;
+  private readonly writeSendProgress: Database.Transaction<
+    (acknowledged: AcknowledgeParameters[], sentPets: SentPetParameters[]) => void
+  >;
 
   constructor(db: Database.Database, path: string, readonly: boolean) {
     this.db = db;
@@ -139,12 +166,32 @@ class SqliteLeaseStore implements LeaseStore {
     this.statements = prepareStatements(db);
     this.lastChangeOrder = this.statements.maxChangeOrder.get() ?? 0;
     this.writeBindings = db.transaction((rows: BindingRow[]) => this.upsertRows(rows));
+    this.writeSendProgress = db.transaction(
+      (acknowledged: AcknowledgeParameters[], sentPets: SentPetParameters[]) => {
+        for (const parameters of acknowledged) {
+          this.statements.acknowledgeUpdate.run(parameters);
+        }
+        for (const parameters of sentPets) {
+          this.statements.recordSentPet.run(parameters);
+        }
+      },
+    );
   }
 
   getBinding(address: string): StoredBinding | undefined {
     const key = requireAddress(address);
     const row = this.run('read', 'read a binding', () => this.statements.getBinding.get(key));
     return row === undefined ? undefined : bindingFromRow(row, this.path);
+  }
+
+  getBindings(addresses: readonly string[]): StoredBinding[] {
+    if (addresses.length === 0) {
+      return [];
+    }
+
+    const keys = JSON.stringify(addresses.map(requireAddress));
+    const rows = this.run('read', 'read bindings', () => this.statements.getBindings.all(keys));
+    return rows.map((row) => bindingFromRow(row, this.path));
   }
 
   putBindings(bindings: readonly StoredBinding[]): void {
@@ -208,17 +255,19 @@ class SqliteLeaseStore implements LeaseStore {
   }
 
   pendingBindings(limit: number): StoredBinding[] {
-    if (!Number.isSafeInteger(limit) || limit < 0) {
-      throw new StoreError(
-        'FO_ERR_STORE_INVALID_LIMIT',
-        `pending binding limit ${limit}, expected a non-negative integer`,
-      );
-    }
-
+    requireLimit(limit);
     const rows = this.run('read', 'read pending bindings', () =>
       this.statements.pendingBindings.all(limit),
     );
     return rows.map((row) => bindingFromRow(row, this.path));
+  }
+
+  pendingAddresses(limit: number): string[] {
+    requireLimit(limit);
+    const keys = this.run('read', 'read pending addresses', () =>
+      this.statements.pendingAddresses.all(limit),
+    );
+    return keys.map(formatIPv4);
   }
 
   countPending(): number {
@@ -230,23 +279,22 @@ class SqliteLeaseStore implements LeaseStore {
   }
 
   acknowledgeUpdate(address: string, updateSeq: number, ackedPet: number | undefined): void {
-    if (
-      ackedPet !== undefined &&
-      !(Number.isInteger(ackedPet) && ackedPet >= 0 && ackedPet <= 0xffffffff)
-    ) {
-      throw new StoreError(
-        'FO_ERR_STORE_INVALID_BINDING',
-        `binding ${address} field ackedPet ${ackedPet}, expected an integer 0..4294967295`,
-      );
-    }
-
-    const parameters: AcknowledgeParameters = {
-      address: requireAddress(address),
-      updateSeq,
-      ackedPet: ackedPet ?? null,
-    };
+    const parameters = acknowledgeParameters({ address, updateSeq, ackedPet });
     this.run('write', 'acknowledge an update', () =>
       this.statements.acknowledgeUpdate.run(parameters),
+    );
+  }
+
+  recordSendProgress(progress: SendProgress): void {
+    const acknowledged = progress.acknowledged.map(acknowledgeParameters);
+    const sentPets = progress.sentPets.map(sentPetParameters);
+    if (acknowledged.length === 0 && sentPets.length === 0) {
+      return;
+    }
+
+    // One commit, so one disk sync, for a whole window of BNDACKs and the PETs that follow them.
+    this.run('write', 'record sent updates', () =>
+      this.writeSendProgress.immediate(acknowledged, sentPets),
     );
   }
 
@@ -323,6 +371,38 @@ function sqliteCallError(
 
   const code = kind === 'read' ? 'FO_ERR_STORE_READ_FAILED' : 'FO_ERR_STORE_WRITE_FAILED';
   return new StoreError(code, `lease store ${path} failed to ${operation}: ${detail}`);
+}
+
+function requireLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new StoreError(
+      'FO_ERR_STORE_INVALID_LIMIT',
+      `pending binding limit ${limit}, expected a non-negative integer`,
+    );
+  }
+}
+
+function acknowledgeParameters(update: AcknowledgedUpdate): AcknowledgeParameters {
+  const { address, updateSeq, ackedPet } = update;
+  if (ackedPet !== undefined) {
+    requirePet(address, 'ackedPet', ackedPet);
+  }
+
+  return { address: requireAddress(address), updateSeq, ackedPet: ackedPet ?? null };
+}
+
+function sentPetParameters({ address, sentPet }: SentPet): SentPetParameters {
+  requirePet(address, 'sentPet', sentPet);
+  return { address: requireAddress(address), sentPet };
+}
+
+function requirePet(address: string, field: string, value: number): void {
+  if (!(Number.isInteger(value) && value >= 0 && value <= 0xffffffff)) {
+    throw new StoreError(
+      'FO_ERR_STORE_INVALID_BINDING',
+      `binding ${address} field ${field} ${value}, expected an integer 0..4294967295`,
+    );
+  }
 }
 
 function requireAddress(address: string): number {

@@ -51,10 +51,31 @@ export interface EndpointRecord {
   hasSyncedBefore: boolean;
 }
 
+/** The partner accepted the change at `updateSeq` of `address` and its PET (FO-7.2.2-a). */
+export interface AcknowledgedUpdate {
+  address: string;
+  updateSeq: number;
+  ackedPet: number | undefined;
+}
+
+/** The potential-expiration-time of a BNDUPD about to go out for `address` (FO-7.1.1-g). */
+export interface SentPet {
+  address: string;
+  sentPet: number;
+}
+
+/** The update sender's record of one commit: BNDACKs received and PETs about to be sent. */
+export interface SendProgress {
+  acknowledged: readonly AcknowledgedUpdate[];
+  sentPets: readonly SentPet[];
+}
+
 export interface LeaseStore {
   /** Path of the SQLite file, or ':memory:'. */
   readonly path: string;
   getBinding(address: string): StoredBinding | undefined;
+  /** The stored bindings of `addresses`, in one read; an address not stored is left out. */
+  getBindings(addresses: readonly string[]): StoredBinding[];
   /**
    * Writes all bindings in one transaction; durable when it returns. A binding whose `updateSeq` is
    * lower than the stored one raises FO_ERR_STORE_UPDATE_SEQ_DECREASED and nothing is written.
@@ -65,9 +86,18 @@ export interface LeaseStore {
   countBindings(): number;
   /** Bindings with `pendingUpdate`, oldest change first, at most `limit`. */
   pendingBindings(limit: number): StoredBinding[];
+  /** The addresses pendingBindings would return, in its order, without reading the bindings. */
+  pendingAddresses(limit: number): string[];
   countPending(): number;
   /** Clears `pendingUpdate` and records `ackedPet` if the binding is still at `updateSeq`. */
   acknowledgeUpdate(address: string, updateSeq: number, ackedPet: number | undefined): void;
+  /**
+   * Records `progress` in one transaction, durable when it returns, writing only the columns
+   * concerned. An acknowledgement applies like acknowledgeUpdate, only while the binding is still at
+   * its `updateSeq`. A sent PET applies to the stored binding whatever its updateSeq, because the
+   * BNDUPD carrying it goes out either way. An address not stored is skipped.
+   */
+  recordSendProgress(progress: SendProgress): void;
   /** Marks every binding as not yet seen by the partner (UPDREQALL, FO-5.17-b). */
   markAllPending(): void;
   readEndpoint(relationship: string): EndpointRecord | undefined;
