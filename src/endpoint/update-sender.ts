@@ -14,13 +14,12 @@ import {
 } from '../../model/update-flow.js';
 import { LogEvent, type Logger } from '../log.js';
 import type { FailoverConnection } from '../peer/connection.js';
-import type { LeaseStore, SentPet, StoredBinding } from '../store/types.js';
+import type { AcknowledgedUpdate, LeaseStore, SentPet, StoredBinding } from '../store/types.js';
 import { MessageType } from '../wire/codes.js';
 import type { FailoverMessage, FailoverOption, WireProfile } from '../wire/types.js';
 import { FailoverError } from '../errors.js';
 import { bindingAcksOf, bindingUpdateOptions, decodeStoredOptions } from './binding-wire.js';
 import { potentialExpirationOf, updateFromStored } from './binding-convert.js';
-import { acknowledgeUpdates, type Acknowledgement } from './acknowledge.js';
 import { RejectionLog } from './rejection-log.js';
 import { SyncProgress } from './sync-progress.js';
 import { keepsBNDUPDOrder, type UpdateAdapters } from './microsoft-updates.js';
@@ -91,7 +90,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
    * BNDACKs matched but not yet recorded: pump records them together with the PETs of the next
    * BNDUPDs, so a window costs one commit. Until then their bindings still read as pending.
    */
-  private unrecordedAcks: Acknowledgement[] = [];
+  private unrecordedAcks: AcknowledgedUpdate[] = [];
   /**
    * Count of bindings answered since the last ANSWERED event. One event per pump is enough,
    * because the update-flow machine decides on UPDDONE only at PUMP_FINISHED.
@@ -192,7 +191,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.pump();
   }
 
-  private matchBNDACK(message: FailoverMessage, accepted: Acknowledgement[]): void {
+  private matchBNDACK(message: FailoverMessage, accepted: AcknowledgedUpdate[]): void {
     const event = { type: 'BNDACK', xid: message.xid } as const;
     const bndupd = this.outstanding.get(message.xid);
     if (bndupd === undefined || !this.flow.getSnapshot().can(event)) {
@@ -474,7 +473,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     if (this.unrecordedAcks.length > 0) {
       const acknowledged = this.unrecordedAcks;
       this.unrecordedAcks = [];
-      acknowledgeUpdates(this.options.store, acknowledged);
+      this.options.store.recordSendProgress({ acknowledged, sentPets: [] });
     }
   }
 
