@@ -1,8 +1,8 @@
 // The contract of the binding-status machine: one machine per address, as one server stores it.
 // Each server keeps its own copy of every binding, so a primary and a secondary each run one
-// machine per address and the copies agree once their BNDUPDs are acknowledged. Every event says
-// in which failover endpoint state the holding server is and what time it is, because who may
-// change a binding-status depends on both (draft-12 sections 5.4, 5.11, 9).
+// machine per address and the copies agree once their BNDUPDs are acknowledged. Every event
+// carries the failover endpoint state of the server that stores the copy and the current time,
+// because who may change a binding-status depends on both (draft-12 sections 5.4, 5.11, 9).
 
 import type { BindingStatusName, FailoverStateName } from '../../src/wire/codes.js';
 import type { Role } from '../endpoint-types.js';
@@ -11,7 +11,7 @@ import type { Role } from '../endpoint-types.js';
 export type ClientId = string;
 
 export interface LeaseInput {
-  /** Role of the server that holds this copy of the binding. */
+  /** Role of the server that stores this copy of the binding. */
   role: Role;
   /** The address, dotted quad. */
   address: string;
@@ -58,7 +58,7 @@ export interface LeaseContext {
   reportAs: 'FREE' | 'BACKUP' | undefined;
   /**
    * The last BNDUPD sent for the latest change, until its BNDACK arrives. A BNDACK counts only
-   * when it matches, so the answer to an older update clears nothing.
+   * when it matches, so the BNDACK of an older update clears nothing.
    */
   lastSent: SentUpdate | undefined;
   /** A BNDUPD carrying the current binding-status has been sent (FO-5.2.2-c, FO-9.8.3-c). */
@@ -70,7 +70,7 @@ export interface LeaseContext {
   reuseNotBefore: number | undefined;
 }
 
-/** Where the server holding the copy stands when an event happens. */
+/** Endpoint state and time of the server that stores the copy, when an event happens. */
 export interface ServerSituation {
   /** Failover endpoint state of the holding server. */
   state: FailoverStateName;
@@ -97,7 +97,7 @@ export type LeaseEvent = ServerSituation &
     | { type: 'ALLOCATE'; client: ClientId; leaseExpirationTime: number }
     | { type: 'RENEW'; client: ClientId; leaseExpirationTime: number }
     | { type: 'RELEASE'; client: ClientId }
-    /** DHCPDECLINE, or a ping to the address was answered (FO-5.11-b). */
+    /** DHCPDECLINE, or a reply to a ping of the address (FO-5.11-b). */
     | { type: 'DECLINE' }
     /** The lease (and any grace period) ran out (FO-5.11-d). */
     | { type: 'LEASE_EXPIRED' }
@@ -106,7 +106,7 @@ export type LeaseEvent = ServerSituation &
     | { type: 'LEND_TO_SECONDARY' }
     /** The primary sends a free reserved address to the secondary as BACKUP, R=1 (T13). */
     | { type: 'LEND_RESERVED_TO_SECONDARY' }
-    /** The primary asks the secondary to give a BACKUP address back with BNDUPD FREE (T4). */
+    /** The primary reclaims a BACKUP address from the secondary with BNDUPD FREE (T4). */
     | { type: 'RECLAIM' }
     /** The reservation of the address was removed from the configuration (T14, FO-5.13-c). */
     | { type: 'CANCEL_RESERVATION' }
@@ -115,8 +115,8 @@ export type LeaseEvent = ServerSituation &
     /** A BNDUPD carrying this binding went to the partner. */
     | { type: 'BNDUPD_SENT'; potentialExpirationTime?: number | undefined }
     /**
-     * The partner answered a BNDUPD for this address: `bindingStatus` and
-     * `potentialExpirationTime` are those of the answered update; a reject-reason means rejected.
+     * The partner's BNDACK for a BNDUPD of this address. `bindingStatus` and
+     * `potentialExpirationTime` are those of the acknowledged update; a reject-reason means rejected.
      */
     | {
         type: 'BNDACK_RECEIVED';
