@@ -120,13 +120,15 @@ export function encodeMessage(message: FailoverMessage, profile: WireProfile): U
   const headerLength = FIXED_HEADER_LENGTH + message.extraHeader.length;
   const length = encodedOptions.reduce((sum, bytes) => sum + bytes.length, headerLength);
   checkEncodedLength(message.type, headerLength, length);
+  // Written byte by byte: a DataView over `bytes.buffer` costs more than the rest of the
+  // encoding for a message this small (see encodeOption).
   const bytes = new Uint8Array(length);
-  const view = new DataView(bytes.buffer);
-  view.setUint16(0, length);
-  view.setUint8(2, message.type);
-  view.setUint8(3, payloadOffsetFor(message.extraHeader.length, profile));
-  view.setUint32(4, message.time);
-  view.setUint32(8, message.xid);
+  bytes[0] = length >>> 8;
+  bytes[1] = length & 0xff;
+  bytes[2] = message.type;
+  bytes[3] = payloadOffsetFor(message.extraHeader.length, profile);
+  writeUint32(bytes, 4, message.time);
+  writeUint32(bytes, 8, message.xid);
   bytes.set(message.extraHeader, FIXED_HEADER_LENGTH);
   let offset = headerLength;
   for (const encoded of encodedOptions) {
@@ -135,6 +137,13 @@ export function encodeMessage(message: FailoverMessage, profile: WireProfile): U
   }
 
   return bytes;
+}
+
+function writeUint32(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 24;
+  bytes[offset + 1] = (value >>> 16) & 0xff;
+  bytes[offset + 2] = (value >>> 8) & 0xff;
+  bytes[offset + 3] = value & 0xff;
 }
 
 /** Returns the payload-offset this profile sends: 12 (draft, ISC) or 8 (Windows), E-1. */

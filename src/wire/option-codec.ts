@@ -103,9 +103,8 @@ export function uint32Codec(code: number): OptionCodec<number> {
     },
     encode(value) {
       checkUnsigned(code, value, 0xffffffff);
-      const bytes = new Uint8Array(4);
-      new DataView(bytes.buffer).setUint32(0, value);
-      return bytes;
+      // Shifts rather than a DataView over `bytes.buffer`, for the reason given in encodeOption.
+      return Uint8Array.of(value >>> 24, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff);
     },
   };
 }
