@@ -9,7 +9,7 @@ export type LogLevel = LevelWithSilent;
 
 /** Stable event names; tools that read the log match on these, never on message text. */
 export const LogEvent = {
-  /** Fields from, to, event (what caused it), startTimeOfState, rules. */
+  /** Fields from, to, trigger (the machine event that caused it), startTimeOfState, rules. */
   STATE_CHANGE: 'state.change',
   /** Communications are ok: CONNECT/CONNECTACK done and a STATE arrived (FO-8.3-a). */
   CONNECTION_UP: 'connection.up',
@@ -32,6 +32,8 @@ export const LogEvent = {
   UPDATE_REJECTED: 'update.rejected',
   /** Relaxed content accepted from the partner (ISC-13, ISC-14), at debug level. */
   UPDATE_RELAXED: 'update.relaxed',
+  /** Updates committed before their BNDACKs (FO-5.2.1-f), at debug level; field bindings. */
+  UPDATES_COMMITTED: 'updates.committed',
   SYNC_PROGRESS: 'sync.progress',
   SYNC_DONE: 'sync.done',
   /** Stable storage could not be written (a MUST cannot be met). */
@@ -48,6 +50,11 @@ export const LogEvent = {
   AUTH_FAILED: 'auth.failed',
   /** A primary lent free addresses to the secondary as BACKUP (MSF-3.2.6-a); field count. */
   ADDRESSES_REBALANCED: 'addresses.rebalanced',
+  /** The control socket or the metrics endpoint listens; fields path or address and port. */
+  CONTROL_LISTENING: 'control.listening',
+  METRICS_LISTENING: 'metrics.listening',
+  /** An operator command arrived on the control socket; fields command, ok, code, rules. */
+  CONTROL_COMMAND: 'control.command',
 } as const;
 export type LogEventName = (typeof LogEvent)[keyof typeof LogEvent];
 

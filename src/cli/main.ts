@@ -9,6 +9,10 @@ import { registerLeasesCommand } from './leases.js';
 import { registerModelCheckCommand } from './model-check.js';
 import { registerDiagramCommand } from './diagram.js';
 import { registerInspectCommand } from './inspect.js';
+import { registerStatusCommand } from './status.js';
+import { registerControlCommand } from './control.js';
+import { registerConfigCheckCommand } from './config-check.js';
+import { registerImportCommand } from './import.js';
 
 const program = new Command();
 program
@@ -22,5 +26,9 @@ registerLeasesCommand(program);
 registerModelCheckCommand(program);
 registerDiagramCommand(program);
 registerInspectCommand(program);
+registerStatusCommand(program);
+registerControlCommand(program);
+registerConfigCheckCommand(program);
+registerImportCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,9 +1,12 @@
-// `dhcpf serve --config FILE [--log FILE] [--pcap FILE]`: runs one failover peer until SIGTERM or
-// SIGINT.
+// `dhcpf serve --config FILE [--log FILE] [--pcap FILE]`: runs one failover peer until SIGTERM,
+// SIGINT or the control socket's shutdown command.
 
 import type { Command } from 'commander';
 import { loadRelationshipConfig } from '../config/load.js';
-import { startPeer } from '../endpoint/peer.js';
+import { controlSocketPathOf, OperatorServices } from '../control/operator-services.js';
+import { PeerSupervisor } from '../control/peer-supervisor.js';
+import { clearStaleSocket } from '../control/server.js';
+import { MessageCounter } from '../metrics/message-counter.js';
 import { ConfigError, FailoverError } from '../errors.js';
 import { createLogger, type LogLevel } from '../log.js';
 import { PcapWriter } from '../pcap/pcap-writer.js';
@@ -55,30 +58,49 @@ async function serve(options: ServeOptions): Promise<number> {
 
   const logger = createLogger({ file: options.log, level });
   let pcap: PcapWriter | undefined;
-  let peer;
+  let supervisor: PeerSupervisor | undefined;
+  let services: OperatorServices;
   try {
+    // A control socket in use means another server runs this config; check before the store opens.
+    const socketPath = controlSocketPathOf(config);
+    if (socketPath !== undefined) {
+      await clearStaleSocket(socketPath);
+    }
+
     pcap = options.pcap === undefined ? undefined : new PcapWriter(options.pcap);
-    const tapConnection = pcap?.tap.bind(pcap);
-    peer = await startPeer(config, { logger, tapConnection });
+    const messages = new MessageCounter();
+    const tapConnection = messages.tapFactory(pcap?.tap.bind(pcap));
+    supervisor = await PeerSupervisor.start(config, { logger, tapConnection });
+    const terminal = process.stderr.isTTY ? process.stderr : undefined;
+    services = await OperatorServices.start({ config, supervisor, messages, logger, terminal });
   } catch (error) {
+    await supervisor?.stop();
     pcap?.close();
     return reportStartError(error);
   }
 
-  const running = peer;
-  await new Promise<void>((resolve) => {
+  await waitForStop(supervisor);
+  await services.close();
+  pcap?.close();
+  return 0;
+}
+
+/** Resolves once the peer stopped, on SIGTERM or SIGINT or by the control socket's shutdown. */
+function waitForStop(supervisor: PeerSupervisor): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      void running.stop().then(() => {
-        pcap?.close();
-        resolve();
-      });
+      void supervisor.stop();
     };
+    supervisor.once('stopped', () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    });
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
-  return 0;
 }
 
 /** Prints a start failure as one line without a stack trace and returns the exit status. */

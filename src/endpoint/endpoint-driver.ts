@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
-import { endpointMachine, serverStateToSend } from '../../model/endpoint.js';
+import { endpointMachine, serverStateToSend, type EndpointContext } from '../../model/endpoint.js';
 import type { EndpointEmitted, EndpointEvent, Role } from '../../model/endpoint-types.js';
 import { LogEvent, type Logger } from '../log.js';
 import { nowSeconds, type Clock } from '../peer/timers.js';
@@ -90,6 +90,16 @@ export class EndpointDriver extends EventEmitter<EndpointDriverEvents> {
       startup,
       startTimeOfState: startup ? this.resumedStartedAt : this.stateStartedAt,
     };
+  }
+
+  /** When the current state began, local time, seconds since 1970. */
+  get startTimeOfState(): number {
+    return this.stateStartedAt;
+  }
+
+  /** The machine's context: the partner's last STATE, the connection flags, the PD start time. */
+  get context(): Readonly<EndpointContext> {
+    return this.actor.getSnapshot().context;
   }
 
   /** Starts the machine in STARTUP and records that (FO-9.1-a, FO-9.2-a). */

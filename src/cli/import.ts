@@ -1,0 +1,181 @@
+// `dhcpf import isc --conf dhcpd.conf [--leases dhcpd.leases] --out DIR [--peer NAME]`: turns the
+// failover peer declaration and pools of an ISC dhcpd configuration into a dhcpf config file, and
+// its lease file into a lease store, then prints a summary and the statements it skipped.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parseRelationshipConfig } from '../config/load.js';
+import { FailoverError } from '../errors.js';
+import { parseDhcpdConf, type SkippedStatement } from '../isc/dhcpd-conf.js';
+import { relationshipFromDhcpdConf } from '../isc/dhcpd-conf-relationship.js';
+import { bindingsFromIscLeases, type ImportedBindings } from '../isc/import-bindings.js';
+import { readIscLeaseFile } from '../isc/lease-file.js';
+import { openLeaseStore } from '../store/sqlite-store.js';
+
+/** Bindings written per transaction. */
+const WRITE_BATCH_SIZE = 500;
+
+export interface IscImportOptions {
+  conf: string;
+  leases?: string;
+  out: string;
+  peer?: string;
+}
+
+export interface IscImportResult {
+  configPath: string;
+  storePath: string;
+  relationship: string;
+  role: string;
+  pools: number;
+  defaulted: string[];
+  skipped: SkippedStatement[];
+  leases?: ImportedBindings & { declarations: number; failoverStates: string[] };
+}
+
+/**
+ * Writes `<name>.json` and `<name>.db` into `options.out`. Raises FailoverError for an unreadable
+ * or invalid input, a config dhcpf would reject, or an output file that already exists.
+ */
+export function importIsc(options: IscImportOptions): IscImportResult {
+  const conf = parseDhcpdConf(readText(options.conf));
+  const out = resolve(options.out);
+  const { config, defaulted } = relationshipFromDhcpdConf(conf, '', options.peer);
+  const name = String(config['name']);
+  config['store'] = `${safeFileName(name)}.db`;
+  // The loader checks the result as `dhcpf serve` will, before anything is written.
+  const checked = parseRelationshipConfig(config, { baseDirectory: out });
+  const configPath = join(out, `${safeFileName(name)}.json`);
+  for (const path of [configPath, checked.store]) {
+    if (existsSync(path)) {
+      throw new FailoverError(
+        'FO_ERR_IMPORT_OUTPUT_EXISTS',
+        `${path} already exists, expected a new file`,
+      );
+    }
+  }
+
+  const leaseFile = options.leases === undefined ? undefined : readIscLeaseFile(options.leases);
+  const bindings =
+    leaseFile === undefined ? undefined : bindingsFromIscLeases(leaseFile.leases, checked.pools);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  const store = openLeaseStore(checked.store);
+  try {
+    const all = bindings?.bindings ?? [];
+    for (let start = 0; start < all.length; start += WRITE_BATCH_SIZE) {
+      store.putBindings(all.slice(start, start + WRITE_BATCH_SIZE));
+    }
+  } finally {
+    store.close();
+  }
+
+  const result: IscImportResult = {
+    configPath,
+    storePath: checked.store,
+    relationship: name,
+    role: checked.role,
+    pools: checked.pools.length,
+    defaulted,
+    skipped: conf.skipped,
+  };
+  if (leaseFile !== undefined && bindings !== undefined) {
+    result.leases = {
+      ...bindings,
+      declarations: leaseFile.leaseDeclarationCount,
+      failoverStates: leaseFile.failoverPeers
+        .filter((peer) => peer.name === name && peer.myState !== undefined)
+        .map((peer) => `${peer.myState ?? ''}`),
+    };
+  }
+
+  return result;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new FailoverError('FO_ERR_IMPORT_UNREADABLE', `${path} cannot be read: ${reason}`);
+  }
+}
+
+/** Keeps a relationship name usable as a file name. */
+function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** Formats the summary the command prints. */
+export function formatImportSummary(result: IscImportResult): string {
+  const lines = [
+    `relationship ${result.relationship} (${result.role}), ${result.pools} pool range${result.pools === 1 ? '' : 's'}`,
+    `wrote ${result.configPath}`,
+  ];
+  if (result.leases !== undefined) {
+    const byStatus = Object.entries(result.leases.byStatus)
+      .map(([status, count]) => `${count} ${status}`)
+      .join(', ');
+    lines.push(
+      `wrote ${result.storePath}: ${result.leases.bindings.length} bindings (${byStatus || 'none'}) ` +
+        `from ${result.leases.declarations} lease declarations, all pending for the partner`,
+    );
+    if (result.leases.outsidePools > 0) {
+      lines.push(`left out ${result.leases.outsidePools} leases outside the failover pools`);
+    }
+
+    if (result.leases.endlessLeases > 0) {
+      lines.push(
+        `${result.leases.endlessLeases} leases end never; they are stored without an expiry`,
+      );
+    }
+
+    for (const state of result.leases.failoverStates) {
+      lines.push(
+        `not imported: failover state ${state}; dhcpf starts without a recorded state and synchronizes in RECOVER`,
+      );
+    }
+  } else {
+    lines.push(`wrote ${result.storePath}: empty, no --leases given`);
+  }
+
+  for (const setting of result.defaulted) {
+    lines.push(`defaulted as dhcpd does: ${setting}`);
+  }
+
+  lines.push(
+    `skipped ${result.skipped.length} unsupported statements${result.skipped.length === 0 ? '' : ':'}`,
+  );
+  for (const skipped of result.skipped) {
+    lines.push(`  line ${skipped.line}: ${skipped.statement}`);
+  }
+
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerImportCommand(program: Command): void {
+  const importCommand = program
+    .command('import')
+    .description('create a dhcpf config and lease store from another DHCP server');
+  importCommand
+    .command('isc')
+    .description('import an ISC dhcpd failover peer, its pools and its leases')
+    .requiredOption('--conf <file>', 'dhcpd.conf with the failover peer declaration and pools')
+    .option('--leases <file>', 'dhcpd.leases to load into the lease store')
+    .requiredOption('--out <dir>', 'folder for <name>.json and <name>.db (created if missing)')
+    .option('--peer <name>', 'failover peer to import when dhcpd.conf declares several')
+    .action((options: IscImportOptions) => {
+      try {
+        process.stdout.write(formatImportSummary(importIsc(options)));
+        process.exitCode = 0;
+      } catch (error) {
+        if (!(error instanceof FailoverError)) {
+          throw error;
+        }
+
+        process.stderr.write(`dhcpf import isc: ${error.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

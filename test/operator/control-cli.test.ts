@@ -1,0 +1,81 @@
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerControlCommand } from '../../src/cli/control.js';
+import { temporaryDirectory } from '../peer/peer-fixtures.js';
+import { bothNormal, startOperatedPair } from './operator-fixtures.js';
+
+function program(): Command {
+  const command = new Command();
+  command.exitOverride();
+  registerControlCommand(command);
+  return command;
+}
+
+function capture(stream: NodeJS.WriteStream): string[] {
+  const written: string[] = [];
+  vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+    written.push(String(chunk));
+    return true;
+  });
+  return written;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+describe('dhcpf control', () => {
+  it('exits 2 for an unknown command', async () => {
+    const stderr = capture(process.stderr);
+
+    await program().parseAsync(['node', 'dhcpf', 'control', 'reboot', '--socket', '/nonexistent']);
+
+    expect(process.exitCode).toBe(2);
+    expect(stderr.join('')).toBe(
+      'dhcpf control: command is "reboot", expected one of partner-down, pause, resume, resync, shutdown\n',
+    );
+  });
+
+  it('exits 2 for a --since that is no time', async () => {
+    const stderr = capture(process.stderr);
+
+    await program().parseAsync([
+      'node',
+      'dhcpf',
+      'control',
+      'partner-down',
+      '--since',
+      'yesterday',
+      '--socket',
+      '/nonexistent',
+    ]);
+
+    expect(process.exitCode).toBe(2);
+    expect(stderr.join('')).toBe(
+      'dhcpf control: --since is "yesterday", expected seconds since 1970 or an ISO 8601 time\n',
+    );
+  });
+
+  it('prints the action, the rules and the warning of partner-down in NORMAL (FO-9.4-a)', async () => {
+    const pair = await startOperatedPair(temporaryDirectory());
+    await bothNormal(pair);
+    const stdout = capture(process.stdout);
+
+    await program().parseAsync([
+      'node',
+      'dhcpf',
+      'control',
+      'partner-down',
+      '--socket',
+      pair.secondary.control.path,
+    ]);
+
+    const [action, warning] = stdout.join('').trimEnd().split('\n');
+    expect(process.exitCode).toBe(0);
+    expect(action).toMatch(/^entered PARTNER-DOWN from NORMAL; .* \[FO-9\.8\.4-a, FO-9\.4\.2-c\]$/);
+    expect(warning).toBe(
+      'warning: communications with the partner are ok, but PARTNER-DOWN assumes the partner is not operating (FO-9.4-a)',
+    );
+  });
+});

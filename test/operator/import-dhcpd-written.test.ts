@@ -1,0 +1,109 @@
+// Imports the configuration and the lease file of a real ISC dhcpd secondary after it synchronized
+// with a dhcpd primary in network namespaces. The import so reads what dhcpd itself writes:
+// failover state blocks, tstp, tsfp and atsfp, and the whole pool as FREE and BACKUP leases.
+
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { formatImportSummary, importIsc } from '../../src/cli/import.js';
+import { readIscLeaseFile } from '../../src/isc/index.js';
+import { openLeaseStore } from '../../src/store/sqlite-store.js';
+import {
+  dhcpdReachedNormal,
+  dhcpdStartedService,
+  poolSizeFor,
+  startDhcpd,
+  writeDhcpdFiles,
+} from '../interop/dhcpd.js';
+import { InteropRun, NAMESPACE_A_ADDRESS, NAMESPACE_B_ADDRESS } from '../interop/interop-run.js';
+import {
+  assertPrerequisites,
+  checkInteropPrerequisites,
+  shouldRunInterop,
+} from '../interop/prerequisites.js';
+
+const LEASE_COUNT = 50;
+const TEST_TIMEOUT_MS = 90_000;
+const NORMAL_TIMEOUT_MS = 60_000;
+
+const prerequisites = checkInteropPrerequisites({ needsDhcpf: false });
+const runs = shouldRunInterop(prerequisites, 'the import of a dhcpd-written lease file');
+
+describe('dhcpf import isc of a lease file dhcpd wrote (needs root, dhcpd, ip)', () => {
+  let run: InteropRun | undefined;
+
+  afterEach(async ({ task }) => {
+    await run?.close(task.result?.state === 'fail');
+    run = undefined;
+  });
+
+  it.runIf(runs)(
+    'imports every lease a dhcpd secondary received',
+    async () => {
+      const { dhcpd } = assertPrerequisites(prerequisites);
+      const interop = new InteropRun('import');
+      run = interop;
+      const pool = { size: poolSizeFor(LEASE_COUNT), leaseCount: LEASE_COUNT };
+      const primaryFiles = writeDhcpdFiles(
+        interop,
+        'dhcpd-primary',
+        'primary',
+        { local: NAMESPACE_A_ADDRESS, peer: NAMESPACE_B_ADDRESS },
+        pool,
+      );
+      const secondaryFiles = writeDhcpdFiles(
+        interop,
+        'dhcpd-secondary',
+        'secondary',
+        { local: NAMESPACE_B_ADDRESS, peer: NAMESPACE_A_ADDRESS },
+        { ...pool, leaseCount: 0 },
+      );
+      const secondary = startDhcpd(
+        interop,
+        dhcpd,
+        'dhcpd-secondary',
+        interop.namespaceB,
+        secondaryFiles,
+      );
+      await interop.waitUntil(
+        'the dhcpd secondary to serve',
+        () => dhcpdStartedService(secondaryFiles),
+        {
+          timeoutMs: NORMAL_TIMEOUT_MS,
+          watch: [secondary],
+        },
+      );
+      const primary = startDhcpd(interop, dhcpd, 'dhcpd-primary', interop.namespaceA, primaryFiles);
+      await interop.waitUntil(
+        'both dhcpd servers to log "Both servers normal"',
+        () => dhcpdReachedNormal(primaryFiles) && dhcpdReachedNormal(secondaryFiles),
+        { timeoutMs: NORMAL_TIMEOUT_MS, watch: [primary, secondary] },
+      );
+      await interop.stop(primary);
+      await interop.stop(secondary);
+
+      const result = importIsc({
+        conf: secondaryFiles.config,
+        leases: secondaryFiles.leases,
+        out: interop.path('imported'),
+      });
+      const store = openLeaseStore(result.storePath);
+      onTestFinished(() => store.close());
+      const sent = readIscLeaseFile(primaryFiles.leases).leases.filter(
+        (lease) => lease.bindingStatus === 'ACTIVE',
+      );
+      const imported = [...store.allBindings()];
+      const active = imported.filter((binding) => binding.bindingStatus === 'ACTIVE');
+
+      expect(result.role).toBe('secondary');
+      expect(active.map((binding) => binding.address)).toEqual(sent.map((lease) => lease.address));
+      for (const [index, binding] of active.entries()) {
+        expect(binding.clientHardwareAddress?.chaddr).toEqual(sent[index]?.hardwareAddress?.chaddr);
+        expect(binding.leaseExpirationTime).toBe(sent[index]?.ends);
+        expect(binding.receivedPet).toBeGreaterThan(0);
+      }
+      expect(imported).toHaveLength(pool.size);
+      // The secondary records COMMUNICATIONS-INTERRUPTED once the primary stops first.
+      expect(formatImportSummary(result)).toMatch(/\nnot imported: failover state [A-Z-]+; /);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
