@@ -145,3 +145,51 @@ export function readIPv4(value: unknown, field: string): string {
 export function ipv4ToNumber(address: string): number {
   return address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
 }
+
+export function readBoolean(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined) {
+    return fallback;
+  }
+
+  if (typeof value !== 'boolean') {
+    throw invalidField(field, value, 'true or false');
+  }
+
+  return value;
+}
+
+/**
+ * Reads bytes written as hex digits, either in pairs separated by colons ("00:00:5e") as ISC
+ * writes hardware addresses and `hba`, or run together ("00005e").
+ */
+export function readHexBytes(
+  value: unknown,
+  field: string,
+  minimumLength: number,
+  maximumLength: number,
+): Uint8Array {
+  const allowed =
+    minimumLength === maximumLength
+      ? `${minimumLength} bytes in hex, such as "00:00:5e" or "00005e"`
+      : `${minimumLength} to ${maximumLength} bytes in hex, such as "00:00:5e" or "00005e"`;
+  if (value === undefined) {
+    throw missingField(field, allowed);
+  }
+
+  const pairs = typeof value === 'string' ? hexPairsOf(value) : undefined;
+  if (pairs === undefined || pairs.length < minimumLength || pairs.length > maximumLength) {
+    throw invalidField(field, value, allowed);
+  }
+
+  return Uint8Array.from(pairs, (pair) => Number.parseInt(pair, 16));
+}
+
+function hexPairsOf(text: string): string[] | undefined {
+  const pairs = text.includes(':') ? text.split(':') : text.match(/../g);
+  const joined = text.replaceAll(':', '');
+  if (pairs === null || joined.length !== pairs.length * 2) {
+    return undefined;
+  }
+
+  return pairs.every((pair) => /^[0-9a-fA-F]{2}$/.test(pair)) ? pairs : undefined;
+}

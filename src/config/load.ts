@@ -25,6 +25,8 @@ import {
   requireObject,
   type ConfigObject,
 } from './fields.js';
+import { LOAD_BALANCE_CONFIG_FIELDS, readLoadBalanceFields } from './load-balance-fields.js';
+import { readReservations } from './reservation-fields.js';
 import {
   MICROSOFT_CONFIG_FIELDS,
   MICROSOFT_DEFAULTS,
@@ -32,6 +34,7 @@ import {
   readSubnetMask,
   requireSubnetMasks,
 } from './microsoft-fields.js';
+import { OPERATOR_CONFIG_FIELDS, readOperatorFields } from './operator-fields.js';
 
 const TOP_LEVEL_FIELDS = [
   'name',
@@ -43,7 +46,8 @@ const TOP_LEVEL_FIELDS = [
   'maxUnackedUpdates',
   'updatesPerMessage',
   'receiveTimer',
-  'split',
+  ...LOAD_BALANCE_CONFIG_FIELDS,
+  'reservations',
   'maxClockSkew',
   'startupSeconds',
   'connectRetrySeconds',
@@ -51,6 +55,7 @@ const TOP_LEVEL_FIELDS = [
   'store',
   'dhcp',
   ...MICROSOFT_CONFIG_FIELDS,
+  ...OPERATOR_CONFIG_FIELDS,
 ] as const;
 
 export interface ParseOptions {
@@ -105,6 +110,7 @@ export function parseRelationshipConfig(
   const pools = readPools(object['pools']);
   requireSubnetMasks(pools, profile);
   const dhcp = readDHCPConfig(object['dhcp']);
+  const reservations = readReservations(object['reservations'], pools);
   return {
     name: readString(object['name'], 'name', MAX_RELATIONSHIP_NAME_LENGTH),
     role,
@@ -133,8 +139,7 @@ export function parseRelationshipConfig(
       UINT32_MAX,
       CONFIG_DEFAULTS.receiveTimer,
     ),
-    // ISC's split is one byte: 256 does not exist there, a primary-only map needs an explicit HBA.
-    split: readInteger(object['split'], 'split', 0, 255, CONFIG_DEFAULTS.split),
+    ...readLoadBalanceFields(object),
     maxClockSkew: readInteger(
       object['maxClockSkew'],
       'maxClockSkew',
@@ -161,7 +166,9 @@ export function parseRelationshipConfig(
     pools,
     store: readStorePath(object['store'], options.baseDirectory),
     ...readMicrosoftFields(object, profile, options.baseDirectory),
+    ...readOperatorFields(object, options.baseDirectory),
     ...(dhcp === undefined ? {} : { dhcp }),
+    ...(reservations === undefined ? {} : { reservations }),
   };
 }
 

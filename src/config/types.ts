@@ -3,6 +3,7 @@
 import type { WireProfile } from '../wire/types.js';
 import type { Role } from '../../model/endpoint-types.js';
 import type { SharedSecret } from './shared-secret.js';
+import type { MetricsConfig } from './operator-fields.js';
 
 export interface Endpoint {
   /** IPv4 address, dotted quad. */
@@ -40,8 +41,25 @@ export interface RelationshipConfig {
   updatesPerMessage: number;
   /** receive-timer: seconds of silence after which communications are not ok (FO-7.9.1-h). */
   receiveTimer: number;
-  /** Hash buckets 0..split-1 are served by the primary (ISC `split`, ISC-6); 0..256. */
+  /** Hash buckets 0..split-1 are served by the primary (ISC `split`, ISC-6); 0..255. */
   split: number;
+  /**
+   * The full hash-bucket-assignment a primary sends, instead of `split` (ISC `hba`): 32 bytes,
+   * bucket b is bit (b & 7) of byte (b >> 3), and a set bit gives the bucket to the primary (ISC-6).
+   */
+  hba?: Uint8Array;
+  /**
+   * In NORMAL, answer a new client of the partner's buckets whose BOOTP secs exceed this many
+   * seconds (ISC `load balance max seconds`, ISC-6); 0 serves every client. Absent: no bypass.
+   */
+  loadBalanceMaxSecs?: number;
+  /**
+   * Read a secs value whose high byte is non-zero and low byte zero as byte-swapped, for clients
+   * that write secs in little-endian order (ISC `enable-secs-byteorder`). Off when absent.
+   */
+  secsByteorderHeuristic?: boolean;
+  /** Addresses that only one client may get (FO-5.13-a); configure the same list on both servers. */
+  reservations?: Reservation[];
   /** Largest accepted difference between the partner's clock and ours, seconds (FO-7.8.2-g). */
   maxClockSkew: number;
   /** Seconds in STARTUP before falling back to the previous state (FO-9.3.2-d). */
@@ -65,6 +83,20 @@ export interface RelationshipConfig {
   reservePercent?: number;
   /** DHCPv4 front end; absent means the peer serves no DHCP clients. */
   dhcp?: DHCPConfig;
+  /** Path of the control socket of `dhcpf serve`; `<store>.ctl` when absent. */
+  controlSocket?: string;
+  /** Prometheus text endpoint on a loopback address; absent means none. */
+  metrics?: MetricsConfig;
+}
+
+/** An address reserved for one client (draft-12 section 5.13). */
+export interface Reservation {
+  /** The reserved address, inside one of the pools. */
+  address: string;
+  /** The client's Ethernet hardware address (htype 1). */
+  hardwareAddress: Uint8Array;
+  /** The client's client-identifier (DHCP option 61); when both sides have one, it decides. */
+  clientIdentifier?: Uint8Array;
 }
 
 /** Settings of the DHCPv4 front end: listening address and what clients get besides the address. */

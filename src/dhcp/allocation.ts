@@ -2,22 +2,18 @@
 // decides which address a client may get from this server and the lease time the MCLT allows. It
 // also builds the stored binding written for an ACK, a RELEASE or a DECLINE.
 
-import { ownerOf } from '../../model/lease/lease-guards.js';
+import { ownerOf, type AddressPool } from '../../model/lease/lease-guards.js';
 import { leaseToOffer } from '../../model/lease-time.js';
 import { permissionsOf } from '../../model/state-permissions.js';
 import type { Role } from '../../model/endpoint-types.js';
-import type { AddressRange } from '../config/types.js';
+import type { AddressRange, Reservation } from '../config/types.js';
 import { formatIPv4, parseIPv4 } from '../store/ipv4.js';
 import type { LeaseStore, StoredBinding } from '../store/types.js';
 import type { BindingStatusName, FailoverStateName } from '../wire/codes.js';
+import { guardAllowsAllocation } from './allocation-guard.js';
+import { reservedAddressOf, sameBytes, type DHCPClient } from './reservations.js';
 
-/** The client as a DHCP message identifies it. */
-export interface DHCPClient {
-  /** Data of option 61, when sent. */
-  clientIdentifier?: Uint8Array | undefined;
-  htype: number;
-  chaddr: Uint8Array;
-}
+export type { DHCPClient } from './reservations.js';
 
 /** The failover peer's state, role, pools and store, as the allocator reads them. */
 export interface AllocationContext {
@@ -29,14 +25,10 @@ export interface AllocationContext {
   now: number;
   /** Lease the server would give without failover, seconds. */
   desiredLease: number;
-}
-
-function sameBytes(left: Uint8Array | undefined, right: Uint8Array | undefined): boolean {
-  if (left === undefined || right === undefined || left.length !== right.length) {
-    return false;
-  }
-
-  return left.every((byte, index) => byte === right[index]);
+  /** When the current failover state began; PARTNER-DOWN counts its MCLT wait from it. */
+  startTimeOfState?: number | undefined;
+  /** Addresses reserved for one client each; none when absent. */
+  reservations?: readonly Reservation[] | undefined;
 }
 
 /** Returns whether a stored binding belongs to the client: client identifier first, else chaddr. */
@@ -73,18 +65,61 @@ export function statusOf(store: LeaseStore, address: string): BindingStatusName 
 }
 
 /**
- * Returns whether this server may give the address to a new client: only its own available
- * addresses, FREE on the primary and BACKUP on the secondary (FO-5.4-a, FO-9.9.2-a), and only in a
- * state that allocates at all.
- * NOTE: in PARTNER-DOWN the front end never takes the partner's addresses, even after PD entry
- * + MCLT (FO-9.4.2-c), because the PARTNER-DOWN entry time is not yet passed to it.
+ * Returns when the partner's available addresses open to new clients: PARTNER-DOWN start + MCLT
+ * (FO-9.4.2-c), as the guard `mayAllocate` decides it. The front end reads it to skip a closed
+ * partner pool and for its log line. Undefined outside PARTNER-DOWN, where it never opens
+ * (FO-9.9.2-a, FO-9.8.2-a).
  */
-export function mayAllocateAddress(context: AllocationContext, address: string): boolean {
-  if (permissionsOf(context.state).allocateFrom === 'none' || !inPools(context.pools, address)) {
+export function partnerPoolOpensAt(context: AllocationContext): number | undefined {
+  const permissions = permissionsOf(context.state);
+  if (
+    permissions.allocateFrom !== 'own-pool-then-all-after-mclt' ||
+    context.startTimeOfState === undefined
+  ) {
+    return undefined;
+  }
+
+  return context.startTimeOfState + context.mclt;
+}
+
+/**
+ * Returns whose pool an available address is in from this server's view: FREE belongs to the
+ * primary and BACKUP to the secondary (FO-5.4-a). Undefined for an address available to neither,
+ * such as an ACTIVE or EXPIRED one.
+ */
+export function poolOf(context: AllocationContext, address: string): AddressPool | undefined {
+  const owner = ownerOf(statusOf(context.store, address));
+  if (owner === undefined) {
+    return undefined;
+  }
+
+  return owner === context.role ? 'own' : 'partner';
+}
+
+/**
+ * Returns whether this server may give the address to a new client, in a state that allocates at
+ * all: its own available addresses (FO-5.4-a, FO-9.9.2-a), the partner's only in PARTNER-DOWN
+ * from entry + MCLT (FO-9.4.2-a, FO-9.4.2-c), and a reserved address only to its client
+ * (FO-5.13-a). `pool`, when given, limits the check to one of the two pools.
+ */
+export function mayAllocateAddress(
+  context: AllocationContext,
+  address: string,
+  client: DHCPClient,
+  pool?: AddressPool,
+): boolean {
+  if (!inPools(context.pools, address)) {
     return false;
   }
 
-  return ownerOf(statusOf(context.store, address)) === context.role;
+  const binding = context.store.getBinding(address);
+  const check = {
+    ...context,
+    reservations: context.reservations ?? [],
+    client,
+    leaseTime: leaseTimeOf(context, binding),
+  };
+  return guardAllowsAllocation(check, address, binding, pool);
 }
 
 /**
@@ -113,8 +148,9 @@ export function findClientBinding(
 }
 
 /**
- * Chooses the address to offer: the client's ACTIVE binding, then the requested address, then
- * the client's previous address, then the first address this server may allocate.
+ * Chooses the address to offer: the client's ACTIVE binding, else from the own pool before the
+ * partner's (FO-9.4.2-a): the client's reserved address, the requested address, the client's
+ * previous address, then the first address this server may allocate.
  */
 export function chooseAddress(
   context: AllocationContext,
@@ -127,17 +163,28 @@ export function chooseAddress(
     return current.address;
   }
 
-  const free = (address: string): boolean =>
-    !held.has(address) && mayAllocateAddress(context, address);
-  if (requested !== undefined && free(requested)) {
-    return requested;
+  const reserved = reservedAddressOf(context.reservations ?? [], client);
+  const candidates = [reserved, requested, current?.address];
+  for (const pool of poolsInOrder(context)) {
+    const free = (address: string): boolean =>
+      !held.has(address) && mayAllocateAddress(context, address, client, pool);
+    const preferred = candidates.find((address) => address !== undefined && free(address));
+    const chosen = preferred ?? firstAllocatable(context, free);
+    if (chosen !== undefined) {
+      return chosen;
+    }
   }
 
-  if (current !== undefined && free(current.address)) {
-    return current.address;
-  }
+  return undefined;
+}
 
-  return firstAllocatable(context, free);
+/**
+ * Returns the pools to allocate from, own first. The partner's is left out while the guard would
+ * refuse all of it anyway, which saves a scan of the pools per DISCOVER (FO-9.4.2-c).
+ */
+function poolsInOrder(context: AllocationContext): AddressPool[] {
+  const opensAt = partnerPoolOpensAt(context);
+  return opensAt !== undefined && context.now >= opensAt ? ['own', 'partner'] : ['own'];
 }
 
 function firstAllocatable(
@@ -172,7 +219,7 @@ export function mayAssign(
     return bindingBelongsTo(binding, client);
   }
 
-  return mayAllocateAddress(context, address);
+  return mayAllocateAddress(context, address, client);
 }
 
 /**
@@ -181,7 +228,10 @@ export function mayAssign(
  * FO-7.1.5-c).
  */
 export function leaseTimeFor(context: AllocationContext, address: string): number {
-  const binding = context.store.getBinding(address);
+  return leaseTimeOf(context, context.store.getBinding(address));
+}
+
+function leaseTimeOf(context: AllocationContext, binding: StoredBinding | undefined): number {
   return leaseToOffer({
     now: context.now,
     ackedPet: binding?.ackedPet,

@@ -5,7 +5,7 @@
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Role } from '../../model/endpoint-types.js';
-import type { AddressRange } from '../config/types.js';
+import type { AddressRange, Reservation } from '../config/types.js';
 import { DecodeError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { nowSeconds, systemClock, type Clock } from '../peer/timers.js';
@@ -13,6 +13,7 @@ import type { LeaseStore } from '../store/types.js';
 import type { FailoverStateName } from '../wire/codes.js';
 import { OfferHolds } from './offer-holds.js';
 import { decodeDHCPPacket, DHCPMessageType, encodeDHCPPacket, type DHCPPacket } from './packet.js';
+import { exhaustionMessage } from './pool-exhaustion.js';
 import { decideTransaction, type DHCPDecision, type ReplySettings } from './transactions.js';
 
 /** Stable log event names of the DHCPv4 front end. */
@@ -27,17 +28,34 @@ export const DHCPLogEvent = {
   REPLIED: 'dhcp.replied',
   /** A binding committed for the partner; fields address, bindingStatus, updateSeq. */
   BINDING_COMMITTED: 'dhcp.binding.committed',
+  /**
+   * A new client got no address because the own pool is used up; fields state, ownStatus,
+   * partnerStatus, partnerAvailable, partnerOpensAt, rule. Logged once until an offer succeeds
+   * or the state changes; later ones go to `dhcp.ignored`.
+   */
+  POOL_EXHAUSTED: 'dhcp.pool.exhausted',
   /** Handling a message failed, for example a store write; fields error. */
   FAILED: 'dhcp.failed',
 } as const;
 
+/** The relationship settings the front end reads. */
+export interface FailoverViewConfig {
+  readonly role: Role;
+  readonly pools: AddressRange[];
+  readonly reservations?: readonly Reservation[] | undefined;
+  readonly loadBalanceMaxSecs?: number | undefined;
+  readonly secsByteorderHeuristic?: boolean | undefined;
+}
+
 /** The parts of the failover peer the front end reads; `Peer` implements it. */
 export interface FailoverView {
   readonly state: FailoverStateName;
+  /** When the current state began, seconds since 1970; PARTNER-DOWN counts MCLT from it. */
+  readonly startTimeOfState?: number | undefined;
   readonly mclt: number;
   readonly hashBucketAssignment: Uint8Array | undefined;
   readonly store: LeaseStore;
-  readonly config: { readonly role: Role; readonly pools: AddressRange[] };
+  readonly config: FailoverViewConfig;
   /** Sends the bindings stored as pending to the partner, when connected. */
   sendPendingUpdates(): void;
 }
@@ -93,6 +111,8 @@ export class DHCPServer {
   private readonly logger: Logger;
   private readonly offers = new OfferHolds();
   private readonly reply: ReplySettings;
+  /** The state in which the own pool was last reported used up; undefined after an offer. */
+  private exhaustedIn: FailoverStateName | undefined;
 
   constructor(options: DHCPServerOptions) {
     this.options = options;
@@ -189,16 +209,23 @@ export class DHCPServer {
 
   private handle(request: DHCPPacket, remote: RemoteInfo): void {
     const failover = this.options.failover;
+    const { config } = failover;
     const decision = decideTransaction(
       {
         store: failover.store,
-        role: failover.config.role,
+        role: config.role,
         state: failover.state,
-        pools: failover.config.pools,
+        startTimeOfState: failover.startTimeOfState,
+        pools: config.pools,
+        reservations: config.reservations,
         mclt: failover.mclt,
         now: nowSeconds(this.clock),
         desiredLease: this.options.desiredLeaseSeconds,
         hashBucketAssignment: failover.hashBucketAssignment,
+        loadBalance: {
+          maxSecs: config.loadBalanceMaxSecs,
+          secsByteorderHeuristic: config.secsByteorderHeuristic,
+        },
         reply: this.reply,
         offers: this.offers,
       },
@@ -211,6 +238,10 @@ export class DHCPServer {
   private carryOut(decision: DHCPDecision, request: DHCPPacket, remote: RemoteInfo): void {
     if (decision.kind === 'ignore') {
       this.statistics.ignored += 1;
+      if (this.reportExhaustion(decision)) {
+        return;
+      }
+
       this.logger.debug(
         {
           event: DHCPLogEvent.IGNORED,
@@ -239,12 +270,36 @@ export class DHCPServer {
     }
 
     if (decision.kind === 'reply') {
+      if (decision.reply.options.messageType === DHCPMessageType.DHCPOFFER) {
+        this.exhaustedIn = undefined;
+      }
+
       this.send(decision.reply, request, remote);
     }
 
     if (decision.commit !== undefined) {
       this.options.failover.sendPendingUpdates();
     }
+  }
+
+  /**
+   * Logs at warn that the own pool is used up, once per state until an offer succeeds again, with
+   * the reason the partner's available addresses stay unused (FO-9.9.2-a, FO-9.4.2-c). Returns
+   * whether it logged.
+   */
+  private reportExhaustion(decision: Extract<DHCPDecision, { kind: 'ignore' }>): boolean {
+    const exhaustion = decision.exhaustion;
+    const state = this.options.failover.state;
+    if (exhaustion === undefined || this.exhaustedIn === state) {
+      return false;
+    }
+
+    this.exhaustedIn = state;
+    this.logger.warn(
+      { event: DHCPLogEvent.POOL_EXHAUSTED, state, ...exhaustion },
+      exhaustionMessage(exhaustion, state),
+    );
+    return true;
   }
 
   private send(reply: DHCPPacket, request: DHCPPacket, remote: RemoteInfo): void {

@@ -21,6 +21,8 @@ import {
 } from './allocation.js';
 import { BOOTREPLY, DHCPMessageType, type DHCPPacket } from './packet.js';
 import type { OfferHolds } from './offer-holds.js';
+import { bypassesLoadBalancing, type LoadBalanceBypass } from './load-balance-bypass.js';
+import { describeExhaustion, type PoolExhaustion } from './pool-exhaustion.js';
 
 /** Options of every reply besides the lease. */
 export interface ReplySettings {
@@ -34,13 +36,15 @@ export interface TransactionContext extends AllocationContext {
   role: Role;
   reply: ReplySettings;
   offers: OfferHolds;
+  /** The secs bypass of load balancing in NORMAL; none when absent. */
+  loadBalance?: LoadBalanceBypass | undefined;
 }
 
 /** The outcome of one client message. */
 export type DHCPDecision =
   | { kind: 'reply'; reply: DHCPPacket; commit?: StoredBinding }
   | { kind: 'record'; commit: StoredBinding }
-  | { kind: 'ignore'; reason: string; rule?: string };
+  | { kind: 'ignore'; reason: string; rule?: string; exhaustion?: PoolExhaustion };
 
 const NO_ADDRESS = '0.0.0.0';
 
@@ -56,14 +60,24 @@ function clientKey(request: DHCPPacket): string {
   return Buffer.from(loadBalanceKeyOf(clientOf(request))).toString('hex');
 }
 
+/**
+ * Returns whether this server replies to the request: by state and hash bucket (FO-9.8.2-a), and in
+ * NORMAL also when the client has waited past loadBalanceMaxSecs (ISC-6). The secs bypass is
+ * read only in NORMAL, because the other states that serve clients answer all of them anyway.
+ */
 function answers(context: TransactionContext, request: DHCPPacket, renewal: boolean): boolean {
-  return answersClient({
+  const answered = answersClient({
     role: context.role,
     state: context.state,
     hashBucketAssignment: context.hashBucketAssignment,
     key: loadBalanceKeyOf(clientOf(request)),
     renewal,
   });
+  if (answered || permissionsOf(context.state).clientService !== 'balanced') {
+    return answered;
+  }
+
+  return bypassesLoadBalancing(context.loadBalance ?? {}, request.secs);
 }
 
 function notServed(context: TransactionContext, renewal: boolean): DHCPDecision {
@@ -134,10 +148,12 @@ function onDISCOVER(context: TransactionContext, request: DHCPPacket): DHCPDecis
   const held = context.offers.heldForOthers(key, context.now);
   const address = chooseAddress(context, client, request.options.requestedAddress, held);
   if (address === undefined) {
+    const exhaustion = describeExhaustion(context);
     return {
       kind: 'ignore',
       reason: 'no address available in this server own pool',
-      rule: 'FO-5.4-a',
+      rule: exhaustion.rule,
+      exhaustion,
     };
   }
 
@@ -217,7 +233,13 @@ function onInitReboot(
     : nak(context, request);
 }
 
-/** DHCPREQUEST in RENEWING or REBINDING: never load balanced (FO-9.8.2-a). */
+/**
+ * DHCPREQUEST in RENEWING or REBINDING: never load balanced (FO-9.8.2-a), and in every state that
+ * serves clients a lease this server stores is renewed whichever server granted it (FO-9.9.2-a,
+ * FO-9.4.2-a). Only an address bound to another client is NAKed. Without a binding the server
+ * stays silent, because the partner may have granted a lease whose BNDUPD never arrived, and a
+ * NAK would take a valid lease from the client.
+ */
 function onRenewal(context: TransactionContext, request: DHCPPacket): DHCPDecision {
   if (!answers(context, request, true)) {
     return notServed(context, true);
@@ -228,8 +250,13 @@ function onRenewal(context: TransactionContext, request: DHCPPacket): DHCPDecisi
   }
 
   const binding = context.store.getBinding(request.ciaddr);
-  const owned = binding?.bindingStatus === 'ACTIVE' && bindingBelongsTo(binding, clientOf(request));
-  return owned ? acknowledge(context, request, request.ciaddr) : nak(context, request);
+  if (binding?.bindingStatus !== 'ACTIVE') {
+    return { kind: 'ignore', reason: `no ACTIVE binding of ${request.ciaddr} to renew` };
+  }
+
+  return bindingBelongsTo(binding, clientOf(request))
+    ? acknowledge(context, request, request.ciaddr)
+    : nak(context, request);
 }
 
 function onREQUEST(context: TransactionContext, request: DHCPPacket): DHCPDecision {

@@ -93,9 +93,8 @@ export function microsoftUpdateFromStored(
  * MSF-3.1.4.2-h mapping, and no IP-flags, whose Windows bits mean something else than the draft's
  * R and B (MSF-3.1.5.2-e). The DHCID and DNS bits of the binding-status byte are not kept, since
  * dhcpf does no DNS updates.
- *
- * GAP(MSF-3.1.5.2-g): a FREE or BACKUP update for a reserved address is not rejected with
- * reason 15, because reservations cannot be configured in dhcpf.
+ * The update receiver rejects a FREE or BACKUP update for an address reserved here before this
+ * step, with reason 15 (MSF-3.1.5.2-g).
  */
 export function draftUpdateOfMicrosoft(
   update: BindingUpdate,

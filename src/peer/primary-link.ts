@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { LogEvent } from '../log.js';
 import { MessageType } from '../wire/codes.js';
 import type { FailoverConnection, ReceivedMessage } from './connection.js';
-import { hashBucketAssignmentForSplit } from './hash-buckets.js';
+import { configuredHashBucketAssignment } from '../config/load-balance-fields.js';
 import { FailoverLink } from './link.js';
 
 export class PrimaryLink extends FailoverLink {
@@ -70,7 +70,7 @@ export class PrimaryLink extends FailoverLink {
       this.handshake.buildCONNECTOptions(
         this.local,
         this.hooks.currentMCLT(),
-        hashBucketAssignmentForSplit(this.config.split),
+        configuredHashBucketAssignment(this.config),
       ),
     );
   }

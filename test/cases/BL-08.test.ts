@@ -2,15 +2,20 @@
 // COMMUNICATIONS-INTERRUPTED; after the return to NORMAL the timers run again and service resumes.
 
 import { describe, expect, it } from 'vitest';
+import { DHCPMessageType } from '../../src/dhcp/packet.js';
 import { answersClient } from '../../src/loadbal/client-service.js';
-import { findOption } from '../../src/peer/options.js';
+import { findOption, option } from '../../src/peer/options.js';
 import { nowSeconds } from '../../src/peer/timers.js';
 import { MessageType, OptionCode, ServerState } from '../../src/wire/codes.js';
 import type { FailoverMessage } from '../../src/wire/types.js';
 import { connectackOptions, secondsOf, stateOptions, waitForState } from '../peer/peer-fixtures.js';
 import type { Peer } from '../../src/endpoint/peer.js';
+import type { RawPartner } from '../peer/raw-partner.js';
 import {
+  caseDHCPConfig,
   caseMac,
+  dhcpOf,
+  discover,
   expectReplyLike,
   primaryInNormal,
   primaryWithPartner,
@@ -36,6 +41,28 @@ function answersDISCOVER(peer: Peer, chaddr: Uint8Array): boolean {
     key: chaddr,
     renewal: false,
   });
+}
+
+/**
+ * Returns the next BNDUPD for `address`. Others, such as the addresses a primary lends on
+ * entering NORMAL, are acknowledged, so the primary's window of unacknowledged BNDUPDs moves on.
+ */
+async function nextBNDUPDFor(partner: RawPartner, address: string): Promise<FailoverMessage> {
+  for (;;) {
+    const bndupd = await partner.nextOfType(MessageType.BNDUPD);
+    const updated = findOption(bndupd, OptionCode.ASSIGNED_IP_ADDRESS);
+    if (updated === address) {
+      return bndupd;
+    }
+
+    if (updated !== undefined) {
+      partner.send(
+        MessageType.BNDACK,
+        [option(OptionCode.ASSIGNED_IP_ADDRESS, updated)],
+        bndupd.xid,
+      );
+    }
+  }
 }
 
 function secondsAfterT0(message: FailoverMessage): number {
@@ -210,10 +237,69 @@ describe('BL-08 silent partner of a secondary', () => {
 });
 
 describe('BL-08 service after the return to NORMAL', () => {
-  it.todo(
-    'BL-08: offers client :01 an address of the primary FREE pool at t=40 (needs the DHCPv4 front end)',
-  );
-  it.todo(
-    'BL-08: offers client :00 and stays silent to client :01 at t=100 (needs the DHCPv4 front end)',
-  );
+  /** Starts a primary with a DHCP front end whose partner falls silent: COMM-INT from t=30. */
+  async function silentPartnerAt30() {
+    const primary = await primaryInNormal({ config: { dhcp: caseDHCPConfig() } });
+    primary.clock.advance(30_000);
+    await primary.partner.expectClosed();
+    return { ...primary, dhcp: await dhcpOf(primary.peer) };
+  }
+
+  it('BL-08: offers client :01 an address of the primary FREE pool at t=40 (FO-9.9.2-a)', async () => {
+    const { peer, clock, dhcp } = await silentPartnerAt30();
+    peer.store.putBindings([
+      {
+        address: '192.0.2.20',
+        bindingStatus: 'BACKUP',
+        ipFlags: 0,
+        pendingUpdate: false,
+        updateSeq: 1,
+      },
+    ]);
+
+    clock.advance(10_000);
+    const offer = await discover(dhcp, PARTNER_BUCKET_CLIENT);
+
+    expect(peer.state).toBe('COMMUNICATIONS-INTERRUPTED');
+    expect(offer?.options.messageType).toBe(DHCPMessageType.DHCPOFFER);
+    expect(offer?.yiaddr).not.toBe('192.0.2.20');
+    expect(peer.store.getBinding(offer?.yiaddr ?? '')?.bindingStatus ?? 'FREE').toBe('FREE');
+  });
+
+  it('BL-08: sends the t=40 lease as BNDUPD after the return to NORMAL, then offers to :00 and stays silent to :01 at t=100 (FO-9.9.3-b, FO-9.8.2-a)', async () => {
+    const { peer, clock, listener, dhcp } = await silentPartnerAt30();
+    // The primary reconnects at once (FO-8.6-a); the partner replies at t=50.
+    const again = await listener.accept(secondsOf(clock));
+    const connect = await again.nextOfType(MessageType.CONNECT);
+    clock.advance(10_000);
+    const { ack } = await dhcp.client.obtainLease(PARTNER_BUCKET_CLIENT);
+    clock.advance(10_000);
+
+    again.send(MessageType.CONNECTACK, connectackOptions(), connect.xid);
+    await again.nextOfType(MessageType.STATE);
+    again.send(
+      MessageType.STATE,
+      stateOptions('COMMUNICATIONS-INTERRUPTED', false, nowSeconds(clock) - 50),
+      1,
+    );
+    await waitForState(peer, 'NORMAL');
+    const bndupd = await nextBNDUPDFor(again, ack.yiaddr);
+    // The partner keeps the connection alive until t=100, as a real secondary's CONTACTs would.
+    for (let step = 0; step < 5; step++) {
+      again.send(MessageType.CONTACT, [], 0);
+      await settle();
+      clock.advance(10_000);
+    }
+    const ownBucket = await discover(dhcp, OWN_BUCKET_CLIENT);
+    const partnerBucket = await discover(dhcp, PARTNER_BUCKET_CLIENT);
+
+    expect(ack.options.messageType).toBe(DHCPMessageType.DHCPACK);
+    expect(findOption(bndupd, OptionCode.ASSIGNED_IP_ADDRESS)).toBe(ack.yiaddr);
+    expect(secondsAfterT0(bndupd)).toBe(50);
+    expect(nowSeconds(clock)).toBe(T0 + 100);
+    expect(peer.state).toBe('NORMAL');
+    expect(ownBucket?.options.messageType).toBe(DHCPMessageType.DHCPOFFER);
+    expect(partnerBucket).toBeUndefined();
+    again.close();
+  });
 });

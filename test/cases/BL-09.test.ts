@@ -10,9 +10,16 @@ import { findOption, option } from '../../src/peer/options.js';
 import { MessageType, OptionCode, ServerState } from '../../src/wire/codes.js';
 import { connectackOptions, connectOptions, waitForState } from '../peer/peer-fixtures.js';
 import type { CapturedLog } from '../peer/peer-fixtures.js';
+import { DHCPMessageType } from '../../src/dhcp/packet.js';
+import { DHCPLogEvent } from '../../src/dhcp/server.js';
+import type { StoredBinding } from '../../src/store/types.js';
 import {
+  caseDHCPConfig,
   caseMac,
   clockAt,
+  dhcpOf,
+  discover,
+  type CaseSetup,
   expectReplyLike,
   hexBytes,
   primaryWithPartner,
@@ -35,6 +42,20 @@ const STATE_RECOVER_DONE =
   '00 1e 0a 0c 65 53 f1 00 00 00 00 52 00 18 00 01 09 00 17 00 01 00 00 19 00 04 65 54 37 50';
 
 const MCLT = 28_800;
+/** Addresses the secondary owns as BACKUP; with only these in its pool the primary has no FREE. */
+const SECONDARY_OWNED = { start: '192.0.2.100', end: '192.0.2.110' };
+
+function backupBindings(range: { start: string; end: string }): StoredBinding[] {
+  const first = Number(range.start.split('.')[3]);
+  const last = Number(range.end.split('.')[3]);
+  return Array.from({ length: last - first + 1 }, (_, index) => ({
+    address: `192.0.2.${first + index}`,
+    bindingStatus: 'BACKUP' as const,
+    ipFlags: 0,
+    pendingUpdate: false,
+    updateSeq: 1,
+  }));
+}
 /** The secondary went down at T0-10800 and had last operated then. */
 const SECONDARY_DOWN_AT = T0 - 10_800;
 /** A receive-timer long enough that no link drops while the test moves the clock by hours. */
@@ -163,12 +184,13 @@ describe('BL-09 the restarted secondary', () => {
  * Starts the primary at T0-7200 in COMMUNICATIONS-INTERRUPTED and puts it into PARTNER-DOWN by the
  * operator's command. The secondary accepts the connection but answers only at T0.
  */
-async function partnerDownPrimary() {
+async function partnerDownPrimary(setup: CaseSetup = {}) {
   const clock = clockAt(-7200);
   const primary = await primaryWithPartner({
     clock,
-    config: { mclt: MCLT, receiveTimer: LONG_RECEIVE_TIMER, startupSeconds: 0 },
+    config: { mclt: MCLT, receiveTimer: LONG_RECEIVE_TIMER, startupSeconds: 0, ...setup.config },
     seed: {
+      ...setup.seed,
       record: {
         state: 'COMMUNICATIONS-INTERRUPTED',
         startTimeOfState: SECONDARY_DOWN_AT,
@@ -239,7 +261,28 @@ describe('BL-09 the PARTNER-DOWN primary', () => {
     expect(partnerDownReuseTime({ partnerDownSince: since, mclt: MCLT })).toBe(T0 + 21_600);
   });
 
-  it.todo(
-    'BL-09: gives no address to a new client before T0+21600 when the primary has no free address of its own (needs the DHCPv4 front end)',
-  );
+  it('BL-09: gives no address to a new client before T0+21600 when the primary has no free address of its own (FO-9.4.2-c, FO-9.4.2-a)', async () => {
+    const { peer, clock, log } = await partnerDownPrimary({
+      config: { pools: [SECONDARY_OWNED], dhcp: caseDHCPConfig() },
+      seed: { bindings: backupBindings(SECONDARY_OWNED) },
+    });
+    const dhcp = await dhcpOf(peer);
+
+    const atT0 = await discover(dhcp, caseMac(0x90));
+    const exhausted = log.withEvent(DHCPLogEvent.POOL_EXHAUSTED)[0];
+    clock.advance(21_599 * 1000);
+    const secondBefore = await discover(dhcp, caseMac(0x91));
+    clock.advance(1000);
+    const atReuseTime = await discover(dhcp, caseMac(0x92));
+
+    expect(peer.state).toBe('PARTNER-DOWN');
+    expect(atT0).toBeUndefined();
+    expect(exhausted?.['partnerOpensAt']).toBe(T0 + 21_600);
+    expect(exhausted?.['partnerAvailable']).toBe(11);
+    expect(exhausted?.['rule']).toBe('FO-9.4.2-c');
+    expect(secondBefore).toBeUndefined();
+    expect(atReuseTime?.options.messageType).toBe(DHCPMessageType.DHCPOFFER);
+    expect(atReuseTime?.yiaddr).toBe('192.0.2.100');
+    expect(peer.store.getBinding('192.0.2.100')?.bindingStatus).toBe('BACKUP');
+  });
 });

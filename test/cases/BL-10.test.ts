@@ -7,19 +7,26 @@ import { partnerDownReuseTime } from '../../model/lease-time.js';
 import type { Peer } from '../../src/endpoint/peer.js';
 import { answersClient } from '../../src/loadbal/client-service.js';
 import { MessageType } from '../../src/wire/codes.js';
+import { nowSeconds } from '../../src/peer/timers.js';
 import { RawPartner } from '../peer/raw-partner.js';
 import { secondsOf, stateOptions, waitForState } from '../peer/peer-fixtures.js';
 import type { CapturedLog } from '../peer/peer-fixtures.js';
 import {
   caseConnectOptions,
+  caseDHCPConfig,
   caseMac,
+  dhcpOf,
+  discover,
   secondaryInNormal,
+  type SeededStore,
   type PeerWithPartner,
   T0,
 } from './case-support.js';
 import { windowsPrimaryReturns, windowsSecondaryInNormal } from './windows-support.js';
 
 const MCLT = 3600;
+/** The secondary's only own address; the primary owns FREE .101-.110. */
+const OWN_BACKUP = '192.0.2.100';
 /** Keeps a reconnected but silent partner connected while the test moves the clock by hours. */
 const LONG_RECEIVE_TIMER = 86_400;
 
@@ -27,9 +34,13 @@ const LONG_RECEIVE_TIMER = 86_400;
  * Starts a secondary in NORMAL at T0 and drops its partner, so that it is in
  * COMMUNICATIONS-INTERRUPTED from T0.
  */
-async function interruptedAtT0(config: Record<string, unknown> = {}): Promise<PeerWithPartner> {
+async function interruptedAtT0(
+  config: Record<string, unknown> = {},
+  seed: SeededStore = {},
+): Promise<PeerWithPartner> {
   const started = await secondaryInNormal({
     config: { receiveTimer: LONG_RECEIVE_TIMER, ...config },
+    seed,
   });
   started.partner.close();
   await waitForState(started.peer, 'COMMUNICATIONS-INTERRUPTED');
@@ -179,7 +190,81 @@ describe('BL-10 COMMUNICATIONS-INTERRUPTED with a safe period', () => {
     expect(peer.state).toBe('PARTNER-DOWN');
     expect(partnerDownSince(log)).toBe(T0 + 3600);
   });
-  it.todo(
-    'BL-10: offers only the own BACKUP address until PARTNER-DOWN + MCLT and the partner FREE addresses after it (needs the DHCPv4 front end)',
+});
+
+/** DISCOVER times of each variant, seconds after T0: the case's times around its openings. */
+const DISCOVER_TIMES = {
+  a: [10, 3600, 7200, 86_400],
+  b: [10, 3599, 3600, 7199, 7200],
+  c: [10, 3599, 4199, 4200],
+} as const;
+
+/**
+ * Runs a variant: a secondary owning BACKUP .100 of the pool .100-.110, in
+ * COMMUNICATIONS-INTERRUPTED from T0. A new client sends DISCOVER at each case time; the client
+ * at T0+10 takes its offer. Returns the address offered at each time, or "none".
+ */
+async function offersOverTime(variant: 'a' | 'b' | 'c'): Promise<Record<number, string>> {
+  const { peer, clock } = await interruptedAtT0(
+    {
+      pools: [{ start: '192.0.2.100', end: '192.0.2.110' }],
+      dhcp: caseDHCPConfig(),
+      ...(variant === 'b' ? { stateSwitchoverSeconds: 3600 } : {}),
+    },
+    {
+      bindings: [
+        {
+          address: OWN_BACKUP,
+          bindingStatus: 'BACKUP',
+          ipFlags: 0,
+          pendingUpdate: false,
+          updateSeq: 1,
+        },
+      ],
+    },
   );
+  const dhcp = await dhcpOf(peer);
+  const offered: Record<number, string> = {};
+  const advanceTo = (time: number): void => clock.advance((T0 + time - nowSeconds(clock)) * 1000);
+  for (const [index, time] of DISCOVER_TIMES[variant].entries()) {
+    if (variant === 'c' && time > 600 && peer.state === 'COMMUNICATIONS-INTERRUPTED') {
+      advanceTo(600);
+      peer.partnerDown();
+    }
+
+    advanceTo(time);
+
+    const client = caseMac(0x30 + index);
+    const offer =
+      index === 0 ? (await dhcp.client.obtainLease(client)).ack : await discover(dhcp, client);
+    offered[time] = offer?.yiaddr ?? 'none';
+  }
+
+  return offered;
+}
+
+describe('BL-10 addresses offered to new clients', () => {
+  it('BL-10: offers only the own BACKUP .100 for a day without a safe period (FO-9.9.2-a, FO-10-a)', async () => {
+    const offered = await offersOverTime('a');
+
+    expect(offered).toEqual({ 10: OWN_BACKUP, 3600: 'none', 7200: 'none', 86_400: 'none' });
+  });
+
+  it('BL-10: offers the partner FREE addresses from T0+7200 with a 3600 s safe period, not before (FO-9.4.2-c, FO-9.9.3-a)', async () => {
+    const offered = await offersOverTime('b');
+
+    expect(offered).toEqual({
+      10: OWN_BACKUP,
+      3599: 'none',
+      3600: 'none',
+      7199: 'none',
+      7200: '192.0.2.101',
+    });
+  });
+
+  it('BL-10: offers the partner FREE addresses from T0+4200 after the command at T0+600, not before (FO-9.4.2-c, FO-9.9.3-a)', async () => {
+    const offered = await offersOverTime('c');
+
+    expect(offered).toEqual({ 10: OWN_BACKUP, 3599: 'none', 4199: 'none', 4200: '192.0.2.101' });
+  });
 });

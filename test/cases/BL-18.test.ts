@@ -2,7 +2,9 @@
 // hash-bucket-assignment, split N gives buckets 0..N-1 to the primary, and for every bucket
 // exactly one of the two servers answers in NORMAL.
 
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { configuredHashBucketAssignment } from '../../src/config/load-balance-fields.js';
 import { parseRelationshipConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { answersClient, type ClientServiceQuery } from '../../src/loadbal/client-service.js';
@@ -17,11 +19,25 @@ import { findOption, option } from '../../src/peer/options.js';
 import { hashBucketAssignmentForSplit } from '../../src/peer/hash-buckets.js';
 import { MessageType, OptionCode } from '../../src/wire/codes.js';
 import { decodeMessage } from '../../src/wire/message.js';
-import { POOL, RELATIONSHIP, waitForState } from '../peer/peer-fixtures.js';
+import {
+  POOL,
+  RELATIONSHIP,
+  startTestPeer,
+  temporaryDirectory,
+  testConfig,
+  waitForState,
+} from '../peer/peer-fixtures.js';
 import {
   caseConnectOptions,
+  caseDHCPConfig,
   caseMac,
+  clockAt,
+  dhcpOf,
+  discover as sendDISCOVER,
   hexBytes,
+  primaryWithPartner,
+  T0,
+  type CaseDHCP,
   secondaryInNormal,
   secondaryWithPartner,
 } from './case-support.js';
@@ -221,10 +237,112 @@ describe('BL-18 configuration', () => {
     expect(parse(255)().split).toBe(255);
   });
 
-  it.todo(
-    'BL-18: accepts hba of 32 x 0xff for a primary that serves every bucket (needs an hba config field)',
-  );
-  it.todo(
-    'BL-18: answers each DISCOVER from exactly one server of a running pair (needs the DHCPv4 front end)',
-  );
+  it('BL-18: accepts hba of 32 x 0xff for a primary that serves every bucket (FO-7.8.1-e)', () => {
+    const config = parseConfig({ hba: 'ff'.repeat(32) });
+    const withColons = parseConfig({ hba: Array(32).fill('ff').join(':') });
+
+    expect(config.hba).toEqual(new Uint8Array(32).fill(0xff));
+    expect(withColons.hba).toEqual(new Uint8Array(32).fill(0xff));
+    expect(configuredHashBucketAssignment(config)).toEqual(new Uint8Array(32).fill(0xff));
+  });
+
+  it.each([
+    ['31 bytes', { hba: 'ff'.repeat(31) }],
+    ['a non-hex digit', { hba: `${'ff'.repeat(31)}fg` }],
+    ['a number', { hba: 255 }],
+    ['split as well', { hba: 'ff'.repeat(32), split: 128 }],
+  ])('BL-18: rejects an hba with %s, naming the field (FO-7.8.1-e)', (_, fields) => {
+    const parse = () => parseConfig(fields);
+
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(expect.objectContaining({ field: 'hba' }));
+    expect(parse).toThrow(/config field hba is .*, expected/);
+  });
+
+  it('BL-18: sends the configured hba in CONNECT and serves by it (FO-7.8.1-e, FO-9.8.2-a)', async () => {
+    const map = hbaOf(CONNECT_HBA_SPLIT_100);
+    const { connect, peer } = await primaryWithPartner({
+      config: { hba: Buffer.from(map).toString('hex') },
+    });
+
+    expect(findOption(connect, OptionCode.HASH_BUCKET_ASSIGNMENT)).toEqual(map);
+    expect(peer.hashBucketAssignment).toEqual(map);
+  });
 });
+
+describe('BL-18 a running pair', () => {
+  it('BL-18: answers each DISCOVER from exactly one server of a running pair (FO-9.8.2-a, FO-5.3-c)', async () => {
+    const map = hbaOf(CONNECT_HBA_SPLIT_100);
+    const { primary, secondary } = await servingPair(Buffer.from(map).toString('hex'));
+    const clients = [...BUCKETS_96_TO_103.map((last) => caseMac(last)), caseMac(0xc4)];
+
+    const answeredBy: string[] = [];
+    for (const chaddr of clients) {
+      const fromPrimary = await sendDISCOVER(primary, chaddr);
+      const fromSecondary = await sendDISCOVER(secondary, chaddr);
+      answeredBy.push(
+        [fromPrimary === undefined ? '' : 'primary', fromSecondary === undefined ? '' : 'secondary']
+          .filter((name) => name !== '')
+          .join('+'),
+      );
+    }
+
+    expect(answeredBy).toEqual([
+      ...Array(4).fill('primary'),
+      ...Array(4).fill('secondary'),
+      'secondary',
+    ]);
+  });
+});
+
+/**
+ * Starts a primary with `hba` and a secondary, both with a DHCP front end, brings them to NORMAL
+ * and lends the secondary .100-.110 as BACKUP, so that each server has addresses to offer.
+ */
+async function servingPair(hba: string): Promise<{ primary: CaseDHCP; secondary: CaseDHCP }> {
+  const directory = temporaryDirectory();
+  const clock = clockAt();
+  const secondary = await startTestPeer(
+    testConfig('secondary', join(directory, 'secondary.db'), { dhcp: caseDHCPConfig() }),
+    clock,
+  );
+  const primary = await startTestPeer(
+    testConfig('primary', join(directory, 'primary.db'), {
+      hba,
+      peer: { address: '127.0.0.1', port: secondary.peer.listeningPort },
+      dhcp: caseDHCPConfig(),
+    }),
+    clock,
+  );
+  await waitForState(primary.peer, 'NORMAL');
+  await waitForState(secondary.peer, 'NORMAL');
+  const lent = Array.from({ length: 11 }, (_, index) => `192.0.2.${100 + index}`);
+  primary.peer.store.putBindings(
+    lent.map((address) => ({
+      address,
+      bindingStatus: 'BACKUP' as const,
+      ipFlags: 0,
+      startTimeOfState: T0,
+      pendingUpdate: true,
+      updateSeq: 1,
+    })),
+  );
+  primary.peer.sendPendingUpdates();
+  await vi.waitFor(() =>
+    expect(secondary.peer.store.getBinding('192.0.2.110')?.bindingStatus).toBe('BACKUP'),
+  );
+  return { primary: await dhcpOf(primary.peer), secondary: await dhcpOf(secondary.peer) };
+}
+
+function parseConfig(fields: Record<string, unknown>) {
+  const base: Record<string, unknown> = {
+    name: RELATIONSHIP,
+    role: 'primary',
+    local: { address: '127.0.0.1', port: 0 },
+    peer: { address: '127.0.0.1', port: 1 },
+    mclt: 3600,
+    pools: [POOL],
+    store: ':memory:',
+  };
+  return parseRelationshipConfig({ ...base, ...fields });
+}

@@ -4,9 +4,16 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { option } from '../../src/peer/options.js';
+import { findOption, option } from '../../src/peer/options.js';
 import { bindingUpdatesOf } from '../../src/wire/binding-update.js';
-import { MessageType, OptionCode, RejectReason } from '../../src/wire/codes.js';
+import {
+  BindingStatus,
+  IP_FLAG_RESERVED,
+  MessageType,
+  OptionCode,
+  RejectReason,
+} from '../../src/wire/codes.js';
+import { decodeMessage } from '../../src/wire/message.js';
 import {
   secondsOf,
   startTestPeer,
@@ -21,11 +28,17 @@ import {
   windowsCONNECTACKOptions,
   type WindowsPartner,
 } from '../microsoft/windows-partner.js';
+import { windowsSecondaryInNormal } from './windows-support.js';
 import {
+  caseDHCPConfig,
+  caseMac,
   clockAt,
+  dhcpOf,
+  discover,
   expectReplyLike,
   hexBytes,
   NORMAL_BEFORE_T0,
+  primaryInNormal,
   secondaryInNormal,
   seedStore,
   settle,
@@ -34,7 +47,28 @@ import {
 
 const DRAFT_BNDUPD_BACKUP_RESERVED_91 =
   '00 1f 03 0c 65 53 f1 00 00 00 07 31 00 02 00 04 c0 00 02 5b 00 03 00 01 07 00 0c 00 02 00 01';
+const MS_FREE_FOR_RESERVED_90 =
+  '00 26 03 08 65 53 f1 00 00 00 07 30 00 02 00 04 c0 00 02 5a 00 03 00 01 01 00 0c 00 01 00 00 21 00 04 ff ff ff 00';
+const BNDACK_730_REJECT_15 =
+  '00 19 04 08 65 53 f1 00 00 00 07 30 00 02 00 04 c0 00 02 5a 00 15 00 01 0f';
 const REBALANCING_SECONDS = 300;
+/** The addresses of part c: .90 reserved for :5a, .91 dynamic, .92 reserved for :5c. */
+const RESERVED_RANGE = { start: '192.0.2.90', end: '192.0.2.92' };
+const RESERVED_CLIENT_92 = caseMac(0x5c);
+const CASE_RESERVATIONS = [
+  { address: '192.0.2.90', hardwareAddress: '00:00:5e:00:53:5a' },
+  { address: '192.0.2.92', hardwareAddress: '00:00:5e:00:53:5c' },
+];
+
+/** Options of a BNDUPD that gives `address` to the secondary as BACKUP with R=1 (FO-5.13-a). */
+function reservedBACKUP(address: string) {
+  return [
+    option(OptionCode.ASSIGNED_IP_ADDRESS, address),
+    option(OptionCode.BINDING_STATUS, BindingStatus.BACKUP),
+    option(OptionCode.IP_FLAGS, IP_FLAG_RESERVED),
+    option(OptionCode.START_TIME_OF_STATE, T0 - 60),
+  ];
+}
 const LENT_ADDRESS = '192.0.2.110';
 const BNDACK_731_REJECT_19 =
   '00 2e 04 0c 65 53 f1 00 00 00 07 31 00 02 00 04 c0 00 02 5b 00 15 00 01 13 00 10 00 11 6e 6f 74 20 72 65 73 65 72 76 65 64 20 68 65 72 65';
@@ -51,15 +85,73 @@ describe('BL-22 reservations on an ISC relationship', () => {
     expect(partner.isClosed).toBe(false);
   });
 
-  it.todo(
-    'BL-22: accepts BACKUP with R=1 for .92, reserved on both servers, and gives it only to its client (needs reservations in the relationship config)',
-  );
+  it('BL-22: accepts BACKUP with R=1 for .92, reserved on both servers, and gives it only to its client (FO-5.13-a, FO-7.1.3-e)', async () => {
+    const { peer, partner } = await secondaryInNormal({
+      config: {
+        pools: [RESERVED_RANGE],
+        reservations: CASE_RESERVATIONS,
+        dhcp: caseDHCPConfig(),
+      },
+    });
+    const dhcp = await dhcpOf(peer);
+
+    partner.send(MessageType.BNDUPD, reservedBACKUP('192.0.2.92'), 0x732);
+    const bndack = await partner.nextOfType(MessageType.BNDACK);
+    partner.close();
+    await waitForState(peer, 'COMMUNICATIONS-INTERRUPTED');
+    const stranger = await discover(dhcp, caseMac(0x01));
+    const reservedClient = await discover(dhcp, RESERVED_CLIENT_92);
+
+    expect(findOption(bndack, OptionCode.REJECT_REASON)).toBeUndefined();
+    expect(peer.store.getBinding('192.0.2.92')?.bindingStatus).toBe('BACKUP');
+    expect(peer.store.getBinding('192.0.2.92')?.ipFlags).toBe(IP_FLAG_RESERVED);
+    expect(stranger).toBeUndefined();
+    expect(reservedClient?.yiaddr).toBe('192.0.2.92');
+  });
+
+  it('BL-22: keeps the reserved .92 FREE on the primary and offers it only to its client (FO-5.13-a)', async () => {
+    const { peer, partner } = await primaryInNormal({
+      config: { pools: [RESERVED_RANGE], reservations: CASE_RESERVATIONS, dhcp: caseDHCPConfig() },
+    });
+    partner.close();
+    await waitForState(peer, 'COMMUNICATIONS-INTERRUPTED');
+    const dhcp = await dhcpOf(peer);
+
+    const first = await dhcp.client.obtainLease(caseMac(0x01));
+    const second = await discover(dhcp, caseMac(0x02));
+    const reservedClient = await discover(dhcp, RESERVED_CLIENT_92);
+
+    // .90 is reserved for :5a and .92 for :5c, so a stranger gets .91 and the next one nothing.
+    expect(first.ack.yiaddr).toBe('192.0.2.91');
+    expect(second).toBeUndefined();
+    expect(reservedClient?.yiaddr).toBe('192.0.2.92');
+    expect(peer.store.getBinding('192.0.2.92')).toBeUndefined();
+  });
 });
 
 describe('BL-22 reservations on a Windows relationship', () => {
-  it.todo(
-    'BL-22: rejects the redistribution FREE for its reserved .90 with reason 15 and keeps .90 reserved (needs reservations in the relationship config)',
-  );
+  it('BL-22: rejects the redistribution FREE for its reserved .90 with reason 15 and keeps .90 reserved (MSF-3.1.5.2-g)', async () => {
+    const { peer, partner } = await windowsSecondaryInNormal({
+      secret: undefined,
+      config: { reservations: CASE_RESERVATIONS, dhcp: caseDHCPConfig() },
+    });
+    const dhcp = await dhcpOf(peer);
+
+    partner.socket.write(hexBytes(MS_FREE_FOR_RESERVED_90));
+    const bndack = (await partner.nextOfType(MessageType.BNDACK)).message;
+    partner.socket.destroy();
+    await waitForState(peer, 'COMMUNICATIONS-INTERRUPTED');
+    const stranger = await discover(dhcp, caseMac(0x01));
+
+    const expected = decodeMessage(hexBytes(BNDACK_730_REJECT_15), 'microsoft');
+    expect(bndack.xid).toBe(expected.xid);
+    expect(findOption(bndack, OptionCode.ASSIGNED_IP_ADDRESS)).toBe('192.0.2.90');
+    expect(findOption(bndack, OptionCode.REJECT_REASON)).toBe(
+      findOption(expected, OptionCode.REJECT_REASON),
+    );
+    expect(peer.store.getBinding('192.0.2.90')).toBeUndefined();
+    expect(stranger?.yiaddr).not.toBe('192.0.2.90');
+  });
 
   // dhcpf's rebalancer only lends addresses as BACKUP and never takes them back with FREE, so the
   // rejected redistribution here is a BACKUP. The secondary's reservation is its own, so a scripted

@@ -11,6 +11,10 @@ import { option } from '../../src/peer/options.js';
 import { MessageType, OptionCode } from '../../src/wire/codes.js';
 import { decodeMessage, encodeMessage } from '../../src/wire/message.js';
 import type { FailoverMessage, FailoverOption, WireProfile } from '../../src/wire/types.js';
+import { DHCPMessageType, type DHCPPacket } from '../../src/dhcp/packet.js';
+import type { DHCPServer } from '../../src/dhcp/server.js';
+import type { Peer } from '../../src/endpoint/peer.js';
+import { clientRequest, TestDHCPClient } from '../dhcp/dhcp-client.js';
 import { RawListener, RawPartner } from '../peer/raw-partner.js';
 import {
   connectackOptions,
@@ -261,4 +265,48 @@ export function activeBinding(
 /** Waits for real I/O to settle: for a check that something did not happen. */
 export function settle(milliseconds = 50): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+/** Returns the `dhcp` section of a case peer: loopback, a free port, replies to the source. */
+export function caseDHCPConfig(leaseSeconds = 86_400): Record<string, unknown> {
+  return { address: '127.0.0.1', port: 0, leaseSeconds, replyTo: 'source' };
+}
+
+export interface CaseDHCP {
+  server: DHCPServer;
+  client: TestDHCPClient;
+}
+
+/** Opens a DHCP client to the front end of a peer started with caseDHCPConfig. */
+export async function dhcpOf(peer: Peer): Promise<CaseDHCP> {
+  const server = peer.dhcp;
+  if (server === undefined) {
+    throw new Error('the peer has no DHCP front end, expected a dhcp config section');
+  }
+
+  return { server, client: await TestDHCPClient.open(server.port) };
+}
+
+/** Sends a DHCPDISCOVER from the client and returns the OFFER, or undefined when none came. */
+export function discover(
+  { server, client }: CaseDHCP,
+  chaddr: Uint8Array,
+  secs = 0,
+): Promise<DHCPPacket | undefined> {
+  return client.exchangeOrSilence(
+    clientRequest(chaddr, DHCPMessageType.DHCPDISCOVER, { secs }),
+    server,
+  );
+}
+
+/** Sends a DHCPREQUEST in RENEWING or REBINDING for `ciaddr`; returns the reply, if any. */
+export function renew(
+  { server, client }: CaseDHCP,
+  chaddr: Uint8Array,
+  ciaddr: string,
+): Promise<DHCPPacket | undefined> {
+  return client.exchangeOrSilence(
+    clientRequest(chaddr, DHCPMessageType.DHCPREQUEST, { ciaddr }),
+    server,
+  );
 }

@@ -2,7 +2,7 @@
 // collects the replies by xid.
 
 import { createSocket, type Socket } from 'node:dgram';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished, vi } from 'vitest';
 import {
   BOOTREQUEST,
   decodeDHCPPacket,
@@ -11,6 +11,7 @@ import {
   type DHCPOptions,
   type DHCPPacket,
 } from '../../src/dhcp/packet.js';
+import type { DHCPServerStatistics } from '../../src/dhcp/server.js';
 
 const REPLY_TIMEOUT_MS = 3000;
 
@@ -98,6 +99,28 @@ export class TestDHCPClient {
     return reply;
   }
 
+  /**
+   * Sends and waits until the server has handled the message; resolves with the reply of the same
+   * xid, or undefined when the server sent none. The server handles a datagram in one step, so
+   * once its `received` count grows, its reply is sent or never will be.
+   */
+  async exchangeOrSilence(
+    request: DHCPPacket,
+    server: { readonly statistics: DHCPServerStatistics },
+  ): Promise<DHCPPacket | undefined> {
+    const received = server.statistics.received;
+    const replies = replyCount(server.statistics);
+    const reply = new Promise<DHCPPacket>((resolve) => this.waiting.set(request.xid, resolve));
+    await this.send(request);
+    await vi.waitFor(() => expect(server.statistics.received).toBeGreaterThan(received));
+    if (replyCount(server.statistics) === replies) {
+      this.waiting.delete(request.xid);
+      return undefined;
+    }
+
+    return reply;
+  }
+
   /** DISCOVER, OFFER, REQUEST, ACK; returns the OFFER and the ACK. */
   async obtainLease(
     chaddr: Uint8Array,
@@ -120,4 +143,9 @@ export class TestDHCPClient {
     );
     return { offer, ack };
   }
+}
+
+function replyCount(statistics: DHCPServerStatistics): number {
+  const { DHCPOFFER, DHCPACK, DHCPNAK } = statistics.replies;
+  return DHCPOFFER + DHCPACK + DHCPNAK;
 }
