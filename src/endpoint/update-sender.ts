@@ -77,6 +77,8 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   /** The bindings of each BNDUPD the machine lists as outstanding, by xid. */
   private readonly outstanding = new Map<number, OutstandingBNDUPD>();
   private readonly inFlight = new Set<string>();
+  /** In-flight addresses that were pending again when queued: a newer change may wait behind. */
+  private readonly changedInFlight = new Set<string>();
   /** Rejected changes are not sent again on this connection until a new request (FO-7.2.2-b). */
   private readonly rejected = new Map<string, number>();
   private queue: string[] = [];
@@ -127,6 +129,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     this.connection = undefined;
     this.outstanding.clear();
     this.inFlight.clear();
+    this.changedInFlight.clear();
     this.rejected.clear();
     this.queue = [];
     this.queueHead = 0;
@@ -231,7 +234,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
         this.recordRejection(ack.address, entry.updateSeq, ack.rejectReason, ack.message);
       }
 
-      this.settle(ack.address);
+      this.settle(ack.address, entry.updateSeq);
     }
 
     for (const address of bndupd.entries.keys()) {
@@ -277,8 +280,22 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     );
   }
 
-  private settle(address: string): void {
+  /**
+   * Ends the flight of `address`. A change stored while its BNDUPD was in flight was left out of
+   * the queue then, so it is queued now. Only the BNDACK of that newer change counts for a request
+   * (FO-7.3.2-c).
+   */
+  private settle(address: string, sentUpdateSeq?: number): void {
     this.inFlight.delete(address);
+    const changed =
+      this.changedInFlight.delete(address) &&
+      sentUpdateSeq !== undefined &&
+      this.options.store.getBinding(address)?.updateSeq !== sentUpdateSeq;
+    if (changed) {
+      this.enqueue([address]);
+      return;
+    }
+
     this.markAnswered(address);
   }
 
@@ -299,7 +316,9 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
 
   private enqueue(addresses: readonly string[]): void {
     for (const address of addresses) {
-      if (!this.queued.has(address) && !this.inFlight.has(address)) {
+      if (this.inFlight.has(address)) {
+        this.changedInFlight.add(address);
+      } else if (!this.queued.has(address)) {
         this.queue.push(address);
         this.queued.add(address);
       }
