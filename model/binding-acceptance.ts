@@ -39,6 +39,11 @@ export interface ReceivedBindingUpdate {
   pools: readonly AddressRange[];
   /** This server has the address configured as a reservation (FO-7.1.3-e). */
   reserved: boolean;
+  /**
+   * The stored binding is the last update accepted from this partner for the address, with no
+   * local change since. Absent means false.
+   */
+  storedFromPartner?: boolean;
 }
 
 export type BindingUpdateDecision =
@@ -210,6 +215,26 @@ function isLater(received: number | undefined, stored: number | undefined): bool
   return stored === undefined || received > stored;
 }
 
+/**
+ * Breaks a tie of time(1) (Figure 7.1.3-1): an update whose CLTT equals the stored one is newer
+ * when the stored binding is the same partner's previous update for the address and nothing
+ * changed here since. A partner sends an address's changes in the order it made them and only
+ * the latest pending one, so a second-granular CLTT cannot order a DHCPRELEASE that follows the
+ * DHCPACK within one second, but the partner's message order can. FO-7.1.3-d still holds: an
+ * update without CLTT is never later, and a tie with a binding this server wrote stays a reject.
+ */
+function tiesWithPartnerOwnUpdate(
+  input: ReceivedBindingUpdate,
+  stored: StoredBindingView,
+): boolean {
+  const cltt = input.update.clientLastTransactionTime;
+  return (
+    input.storedFromPartner === true &&
+    cltt !== undefined &&
+    cltt === stored.clientLastTransactionTime
+  );
+}
+
 function formatTime(time: number | undefined): string {
   return time === undefined ? 'none' : String(time);
 }
@@ -230,7 +255,8 @@ function applyCell(
     case 'accept':
       return undefined;
     case 'later-cltt':
-      return isLater(cltt, stored.clientLastTransactionTime)
+      return isLater(cltt, stored.clientLastTransactionTime) ||
+        tiesWithPartnerOwnUpdate(input, stored)
         ? undefined
         : reject(
             RejectReason.OUTDATED_BINDING_INFORMATION,

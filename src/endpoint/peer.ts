@@ -6,11 +6,12 @@ import type { InspectionEvent } from 'xstate';
 import { EventEmitter } from 'node:events';
 import type { EndpointEmitted } from '../../model/endpoint-types.js';
 import type { RelationshipConfig } from '../config/types.js';
+import { configuredHashBucketAssignment } from '../config/load-balance-fields.js';
+import { startLeaseExpiry } from '../dhcp/expiry.js';
 import { startDHCPServer, type DHCPServer } from '../dhcp/server.js';
 import { createSilentLogger, LogEvent, relationshipLogger, type Logger } from '../log.js';
 import type { FailoverConnection, ReceivedMessage } from '../peer/connection.js';
 import { createLink } from '../peer/create-link.js';
-import { hashBucketAssignmentForSplit } from '../peer/hash-buckets.js';
 import type { EstablishedSession, FailoverLink } from '../peer/link.js';
 import type { ConnectionTapFactory } from '../peer/connection-tap.js';
 import { option } from '../peer/options.js';
@@ -18,7 +19,7 @@ import { systemClock, type Clock, type TimerHandle } from '../peer/timers.js';
 import { VENDOR_CLASS_IDENTIFIER } from '../peer/vendor-class.js';
 import { openLeaseStore } from '../store/sqlite-store.js';
 import type { EndpointRecord, LeaseStore } from '../store/types.js';
-import { OptionCode, type FailoverStateName } from '../wire/codes.js';
+import { OptionCode, RejectReason, type FailoverStateName } from '../wire/codes.js';
 import { EndpointDriver, type StateChange } from './endpoint-driver.js';
 import { microsoftExtensionsFor, type MicrosoftExtensions } from './microsoft-extensions.js';
 import { SafePeriodTimer } from './safe-period.js';
@@ -26,6 +27,7 @@ import { SessionHandler } from './session-handler.js';
 import { buildSTATEOptions } from './state-message.js';
 import { UpdateReceiver } from './update-receiver.js';
 import { UpdateSender } from './update-sender.js';
+import { buildPeerStatus, type PeerStatus } from './peer-status.js';
 
 export type { StateChange } from './endpoint-driver.js';
 
@@ -92,6 +94,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly closedCounters = { sent: 0, received: 0 };
   private stopped = false;
   private dhcpServer: DHCPServer | undefined;
+  /** The partner's clock minus ours, seconds, from the last accepted CONNECT or CONNECTACK. */
+  private partnerClockDelta: number | undefined;
 
   constructor(config: RelationshipConfig, store: LeaseStore, options: PeerOptions) {
     super();
@@ -131,6 +135,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       pools: config.pools,
       profile: config.profile,
       adapters: this.microsoft.adapters,
+      reservations: config.reservations,
     });
     this.link = this.createLink();
   }
@@ -155,12 +160,12 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /**
    * The hash-bucket-assignment that splits the clients in NORMAL: the one a primary sends for its
-   * `split`, or the one a secondary received in the partner's last accepted CONNECT (FO-7.8.2-i).
+   * `hba` or `split`, or the one a secondary received in the partner's last accepted CONNECT (FO-7.8.2-i).
    * Undefined on a secondary before any CONNECT.
    */
   get hashBucketAssignment(): Uint8Array | undefined {
     return this.config.role === 'primary'
-      ? hashBucketAssignmentForSplit(this.config.split)
+      ? configuredHashBucketAssignment(this.config)
       : this.receivedHashBucketAssignment;
   }
 
@@ -232,6 +237,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       clock: this.clock,
       logger: this.logger,
     });
+    this.timers.add(startLeaseExpiry({ failover: this, clock: this.clock, logger: this.logger }));
   }
 
   /**
@@ -292,6 +298,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         logger: this.logger,
         mclt: () => (this.config.role === 'secondary' ? this.adoptedMclt : this.config.mclt),
         inspect: this.inspect,
+        startupExpiry: this.config.startupExpiry,
       },
       record,
     );
@@ -352,6 +359,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   private onEstablished({ connection, partner }: EstablishedSession): void {
     this.everConnected = true;
+    this.partnerClockDelta = partner.clockDelta;
     if (partner.hashBucketAssignment !== undefined) {
       this.receivedHashBucketAssignment = partner.hashBucketAssignment;
     }
@@ -369,6 +377,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       dispatch: (event) => this.dispatch(event),
       onSync: (event) => this.emit('sync', event),
       beforeUPDREQ: this.microsoft.beforeUPDREQ,
+      store: this.store,
     });
     connection.on('close', () => this.countClosed(connection));
     this.dispatchConnected();
@@ -501,6 +510,72 @@ export class Peer extends EventEmitter<PeerEvents> {
       callback();
     });
     this.timers.add(handle);
+  }
+
+  /**
+   * Applies the operator's pause command: the endpoint enters PAUSED, announces it while connected
+   * and keeps the state it left for the next start (FO-9.13-a, FO-9.13.1-a). SHUTDOWN ignores it.
+   * The connection then closes with DISCONNECT, so the partner moves to COMMUNICATIONS-INTERRUPTED
+   * at once (FO-9.13-a, FO-8.6-c).
+   */
+  pause(): void {
+    const from = this.driver.state;
+    this.dispatch({ type: 'PAUSE' });
+    if (from !== 'PAUSED' && this.driver.state === 'PAUSED') {
+      this.link.disconnect(RejectReason.UNKNOWN, 'server paused');
+    }
+  }
+
+  /**
+   * Applies the operator's shutdown command: the endpoint enters SHUTDOWN and announces it while
+   * connected (FO-9.14.1-a, FO-9.14.1-b). The connection stays open, so the partner can move to
+   * PARTNER-DOWN and the record notes that (FO-9.14.2-b); `stop()` ends the peer afterwards.
+   * Resolves once the STATE is written to the socket.
+   */
+  shutdown(): Promise<void> {
+    this.dispatch({ type: 'SHUTDOWN' });
+    return Promise.resolve();
+  }
+
+  /** Returns a snapshot for operators: states, connection, unacknowledged updates, free addresses. */
+  status(): PeerStatus {
+    const context = this.driver.context;
+    const flow = this.sender.flowActor.getSnapshot().context;
+    return buildPeerStatus({
+      config: this.config,
+      store: this.store,
+      state: this.driver.state,
+      startTimeOfState: this.driver.startTimeOfState,
+      partner: context.partner,
+      connected: context.connected,
+      communicationsOk: context.communicationsOk,
+      partnerDownSince: context.partnerDownSince,
+      failureTime: this.failureTime,
+      mclt: this.mclt,
+      now: Math.floor(this.clock.nowMs() / 1000),
+      clockSkewSeconds: this.partnerClockDelta,
+      listeningPort: this.listeningPort,
+      updateFlow: { window: flow.window, outstanding: flow.outstanding.length },
+      statistics: this.statistics,
+    });
+  }
+
+  /**
+   * Sends UPDREQALL, so the partner sends every binding again (FO-7.4.2-a), as the operator's
+   * resync command requests. Returns false, sending nothing, while communications are not ok.
+   */
+  requestAllUpdates(): boolean {
+    if (this.session === undefined || !this.session.communicationsOk) {
+      return false;
+    }
+
+    this.session.requestUpdates('UPDREQALL');
+    return true;
+  }
+
+  /** When the current state began, seconds since 1970; the DHCP front end reads it. */
+  get startTimeOfState(): number {
+    return this.driver.startTimeOfState;
   }
 }
 

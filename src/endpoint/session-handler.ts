@@ -3,6 +3,7 @@
 // update receiver. Our own STATE, UPDREQ and UPDREQALL go out from here.
 
 import type { EndpointEvent } from '../../model/endpoint-types.js';
+import { configuredHashBucketAssignment } from '../config/load-balance-fields.js';
 import type { RelationshipConfig } from '../config/types.js';
 import { FailoverError, StoreError } from '../errors.js';
 import { LogEvent, type Logger } from '../log.js';
@@ -10,10 +11,13 @@ import type { FailoverConnection, ReceivedMessage } from '../peer/connection.js'
 import type { PartnerParameters } from '../peer/connect-messages.js';
 import { option } from '../peer/options.js';
 import { nowSeconds, type Clock } from '../peer/timers.js';
+import type { LeaseStore } from '../store/types.js';
 import { messageTypeLabel } from '../peer/wire-adapter.js';
 import { checkMessage } from '../wire/check-message.js';
 import { MessageType, OptionCode, RejectReason } from '../wire/codes.js';
+import { isOptionOf } from '../wire/options.js';
 import type { FailoverMessage, FailoverOption } from '../wire/types.js';
+import { PoolBalance, PoolMessages } from './pool-balance.js';
 import { partnerStateEventOf } from './state-message.js';
 import { SyncProgress } from './sync-progress.js';
 import type { UpdateReceiver } from './update-receiver.js';
@@ -32,6 +36,8 @@ export interface SessionOptions {
   onSync(event: SyncEvent): void;
   /** Runs before an UPDREQ is answered; the microsoft profile marks option 30's scopes pending. */
   beforeUPDREQ?(message: FailoverMessage): void;
+  /** The lease store; with it, the isc profile balances the pools with POOLREQ (FO-7.6). */
+  store?: LeaseStore;
 }
 
 /** An UPDREQ or UPDREQALL this endpoint sent and the bindings received since. */
@@ -47,13 +53,22 @@ export class SessionHandler {
 
   private readonly options: SessionOptions;
   private readonly requests = new Map<number, OwnRequest>();
+  /** Pool balancing; absent in the microsoft profile, which has no POOLREQ (AMB-8). */
+  private readonly pool: PoolMessages | undefined;
 
   constructor(options: SessionOptions) {
     this.options = options;
+    this.pool = poolMessagesFor(options, (xid, count) => this.sendPOOLRESP(xid, count));
+    options.connection.on('close', () => this.pool?.stopChecks());
   }
 
+  /** Sends our STATE; entering NORMAL also starts the pool balancing (FO-7.6-b, FO-7.6.2-c). */
   sendSTATE(options: FailoverOption[]): void {
     this.options.connection.send(MessageType.STATE, options);
+    const state = options.find((item) => isOptionOf(item, OptionCode.SERVER_STATE));
+    if (state !== undefined) {
+      this.pool?.followState(state.value);
+    }
   }
 
   /**
@@ -179,6 +194,9 @@ export class SessionHandler {
       case MessageType.POOLREQ:
         this.onPOOLREQ(message);
         return;
+      case MessageType.POOLRESP:
+        this.onPOOLRESP(message);
+        return;
       default:
         this.options.logger.debug(
           { event: LogEvent.MESSAGE_REJECTED, messageType: messageTypeLabel(message.type) },
@@ -242,8 +260,8 @@ export class SessionHandler {
   }
 
   /**
-   * GAP(FO-7.6.2-a): the primary lends no addresses to the secondary yet, so its POOLRESP always
-   * carries addresses-transferred 0, the one option FO-7.7.1-a requires.
+   * Lends FREE addresses and replies with their count (FO-7.6.2-a, FO-7.6.2-b). Without a store
+   * to lend from, the POOLRESP carries addresses-transferred 0, the one option FO-7.7.1-a requires.
    */
   private onPOOLREQ(message: FailoverMessage): void {
     if (this.options.config.role !== 'primary') {
@@ -254,11 +272,31 @@ export class SessionHandler {
       return;
     }
 
+    if (this.pool === undefined) {
+      this.sendPOOLRESP(message.xid, 0);
+      return;
+    }
+
+    this.pool.onPOOLREQ(message.xid);
+  }
+
+  private sendPOOLRESP(xid: number, addressesTransferred: number): void {
     this.options.connection.send(
       MessageType.POOLRESP,
-      [option(OptionCode.ADDRESSES_TRANSFERRED, 0)],
-      message.xid,
+      [option(OptionCode.ADDRESSES_TRANSFERRED, addressesTransferred)],
+      xid,
     );
+  }
+
+  private onPOOLRESP(message: FailoverMessage): void {
+    const transferred = message.options.find((item) =>
+      isOptionOf(item, OptionCode.ADDRESSES_TRANSFERRED),
+    );
+    if (transferred === undefined) {
+      return;
+    }
+
+    this.pool?.onPOOLRESP(transferred.value);
   }
 
   private commitBNDUPDs(batch: FailoverMessage[], receivedAt: number): void {
@@ -330,6 +368,34 @@ export class SessionHandler {
 
     this.options.connection.disconnect(RejectReason.UNKNOWN, error.message);
   }
+}
+
+/** Builds the pool balancing of an isc-profile session that has the lease store. */
+function poolMessagesFor(
+  options: SessionOptions,
+  sendPOOLRESP: (xid: number, addressesTransferred: number) => void,
+): PoolMessages | undefined {
+  const { config, connection, store } = options;
+  if (config.profile !== 'isc' || store === undefined) {
+    return undefined;
+  }
+
+  const balance = new PoolBalance({
+    store,
+    pools: config.pools,
+    hashBucketAssignment: configuredHashBucketAssignment(config),
+    logger: options.logger,
+  });
+  return new PoolMessages({
+    role: config.role,
+    servesClients: config.dhcp !== undefined,
+    balance,
+    clock: options.clock,
+    logger: options.logger,
+    sendPOOLREQ: () => connection.send(MessageType.POOLREQ, []),
+    sendPOOLRESP,
+    sendPending: () => options.sender.sendPending(),
+  });
 }
 
 /** Problems that keep a message from being acted on (BL-02 kind: malformed, not merely odd). */

@@ -4,7 +4,8 @@
 
 import { decideBindingUpdate } from '../../model/binding-acceptance.js';
 import type { Role } from '../../model/endpoint-types.js';
-import type { AddressRange } from '../config/types.js';
+import type { AddressRange, Reservation } from '../config/types.js';
+import { isReservedHere, rejectionOfReservedRedistribution } from '../dhcp/reservations.js';
 import { ProtocolError } from '../errors.js';
 import { LogEvent, type Logger } from '../log.js';
 import { HMAC_SHA256_LENGTH } from '../peer/digest.js';
@@ -37,6 +38,8 @@ export interface UpdateReceiverOptions {
   profile: WireProfile;
   /** Steps of the microsoft profile: draft form of a Windows update, the 16-update limit. */
   adapters?: UpdateAdapters;
+  /** Addresses reserved in this server's config (FO-7.1.3-e, MSF-3.1.5.2-g). */
+  reservations?: readonly Reservation[] | undefined;
 }
 
 /** The BNDACK to send for one BNDUPD: the same xid, every address (FO-7.2.1-a, FO-6.3-c). */
@@ -51,6 +54,11 @@ export class UpdateReceiver {
   /** Our rejections of the partner's updates on the current connection. */
   readonly rejections: RejectionLog;
   private readonly options: UpdateReceiverOptions;
+  /**
+   * updateSeq of the binding each accepted partner update wrote, per address. A stored binding at
+   * that updateSeq is still the partner's latest word, since every local change raises updateSeq.
+   */
+  private readonly writtenByPartner = new Map<string, number>();
 
   constructor(options: UpdateReceiverOptions) {
     this.options = options;
@@ -73,6 +81,15 @@ export class UpdateReceiver {
       ),
     }));
     this.options.store.putBindings([...accepted.values()]);
+    for (const binding of accepted.values()) {
+      this.writtenByPartner.set(binding.address, binding.updateSeq);
+    }
+
+    // One line per commit, so a fault run can check that every acknowledged update survives.
+    this.options.logger.debug(
+      { event: LogEvent.UPDATES_COMMITTED, bindings: [...accepted.values()].map(committedEntry) },
+      `committed ${accepted.size} accepted updates before their BNDACKs`,
+    );
     this.bindingsReceived += prepared.reduce((sum, item) => sum + item.acks.length, 0);
     return prepared.map(({ xid, acks }) => ({
       xid,
@@ -134,20 +151,29 @@ export class UpdateReceiver {
     accepted: Map<string, StoredBinding>,
     now: number,
   ): BindingAck {
-    const stored =
-      accepted.get(received.address) ?? this.options.store.getBinding(received.address);
+    const acceptedInBatch = accepted.get(received.address);
+    const stored = acceptedInBatch ?? this.options.store.getBinding(received.address);
     // MSF-3.1.5.2-e: a Windows update is decided in its draft form.
     const adapters = this.options.adapters;
     const update = adapters === undefined ? received : adapters.toDraftUpdate(received, stored);
-    const decision = decideBindingUpdate({
-      role: this.options.role,
-      now,
-      update,
-      stored,
-      pools: this.options.pools,
-      // GAP(FO-7.1.3-e): reservations cannot be configured yet, so no address is reserved here.
-      reserved: false,
-    });
+    const reserved = isReservedHere(this.options.reservations, update.address);
+    const windowsRejection =
+      this.options.profile === 'microsoft'
+        ? rejectionOfReservedRedistribution(update, reserved)
+        : undefined;
+    const decision =
+      windowsRejection ??
+      decideBindingUpdate({
+        role: this.options.role,
+        now,
+        update,
+        stored,
+        pools: this.options.pools,
+        reserved,
+        storedFromPartner:
+          acceptedInBatch !== undefined ||
+          (stored !== undefined && this.writtenByPartner.get(update.address) === stored.updateSeq),
+      });
     if (!decision.accepted) {
       this.rejections.record(
         {
@@ -215,4 +241,9 @@ function bndackOptionsWithinLimit(
   }
 
   return bindingAckOptions(acks.map(({ address, rejectReason }) => ({ address, rejectReason })));
+}
+
+/** Returns "address binding-status client-last-transaction-time" for the commit log line. */
+function committedEntry(binding: StoredBinding): string {
+  return `${binding.address} ${binding.bindingStatus} ${binding.clientLastTransactionTime ?? 0}`;
 }

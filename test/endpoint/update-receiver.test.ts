@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { UpdateReceiver } from '../../src/endpoint/update-receiver.js';
 import { createSilentLogger } from '../../src/log.js';
 import { openLeaseStore } from '../../src/store/sqlite-store.js';
+import type { LeaseStore } from '../../src/store/types.js';
 import { BindingStatus, MessageType, OptionCode, RejectReason } from '../../src/wire/codes.js';
 import { encodeMessage } from '../../src/wire/message.js';
-import { option } from '../../src/wire/options.js';
+import { isOptionOf, option } from '../../src/wire/options.js';
 import type { FailoverMessage, FailoverOption } from '../../src/wire/types.js';
 
 const POOL = { start: '192.0.2.20', end: '192.0.2.110' };
@@ -75,5 +76,117 @@ describe('UpdateReceiver BNDACK length', () => {
     expect(encodeMessage(bndupd(options), 'isc').length).toBe(2040);
     expect(optionsWithCode(bndack, OptionCode.REJECT_REASON)).toHaveLength(156);
     expect(encodeMessage(bndack, 'isc').length).toBe(2040);
+  });
+});
+
+const CLIENT = { htype: 1, chaddr: Uint8Array.of(2, 0, 0, 0, 0xc1, 1) };
+const ADDRESS = '192.0.2.30';
+
+function activeTransaction(cltt: number): FailoverOption[] {
+  return [
+    option(OptionCode.ASSIGNED_IP_ADDRESS, ADDRESS),
+    option(OptionCode.BINDING_STATUS, BindingStatus.ACTIVE),
+    option(OptionCode.CLIENT_HARDWARE_ADDRESS, CLIENT),
+    option(OptionCode.LEASE_EXPIRATION_TIME, cltt + 600),
+    option(OptionCode.POTENTIAL_EXPIRATION_TIME, cltt + 1200),
+    option(OptionCode.START_TIME_OF_STATE, cltt),
+    option(OptionCode.CLIENT_LAST_TRANSACTION_TIME, cltt),
+  ];
+}
+
+function releasedTransaction(cltt: number): FailoverOption[] {
+  return [
+    option(OptionCode.ASSIGNED_IP_ADDRESS, ADDRESS),
+    option(OptionCode.BINDING_STATUS, BindingStatus.RELEASED),
+    option(OptionCode.CLIENT_HARDWARE_ADDRESS, CLIENT),
+    option(OptionCode.START_TIME_OF_STATE, cltt),
+    option(OptionCode.CLIENT_LAST_TRANSACTION_TIME, cltt),
+  ];
+}
+
+function receiverWithStore(): { receiver: UpdateReceiver; store: LeaseStore } {
+  const store = openLeaseStore(':memory:');
+  const receiver = new UpdateReceiver({
+    store,
+    logger: createSilentLogger(),
+    role: 'secondary',
+    pools: [POOL],
+    profile: 'isc',
+  });
+  return { receiver, store };
+}
+
+/** Processes one BNDUPD and returns the reject-reasons of its BNDACK. */
+function rejectReasonsOf(receiver: UpdateReceiver, options: FailoverOption[]): number[] {
+  const [prepared] = receiver.process([bndupd(options)], 0, NOW);
+  return (prepared?.options ?? []).flatMap((item) =>
+    isOptionOf(item, OptionCode.REJECT_REASON) ? [item.value] : [],
+  );
+}
+
+describe('UpdateReceiver CLTT ties', () => {
+  it('accepts a RELEASED whose CLTT ties the partner ACTIVE it follows (FO-7.1.3-d)', () => {
+    const { receiver, store } = receiverWithStore();
+    rejectReasonsOf(receiver, activeTransaction(NOW));
+
+    const reasons = rejectReasonsOf(receiver, releasedTransaction(NOW));
+
+    expect(reasons).toEqual([]);
+    expect(store.getBinding(ADDRESS)?.bindingStatus).toBe('FREE');
+  });
+
+  it('accepts the tie inside one batch of two BNDUPDs (FO-7.1.3-d)', () => {
+    const { receiver, store } = receiverWithStore();
+
+    const acks = receiver.process(
+      [bndupd(activeTransaction(NOW)), { ...bndupd(releasedTransaction(NOW)), xid: 8 }],
+      0,
+      NOW,
+    );
+
+    expect(acks.flatMap((ack) => ack.options.map((item) => item.code))).toEqual([
+      OptionCode.ASSIGNED_IP_ADDRESS,
+      OptionCode.ASSIGNED_IP_ADDRESS,
+    ]);
+    expect(store.getBinding(ADDRESS)?.bindingStatus).toBe('FREE');
+  });
+
+  it('rejects a tie with a binding this server changed since, with reason 15 (FO-7.1.3-d)', () => {
+    const { receiver, store } = receiverWithStore();
+    rejectReasonsOf(receiver, activeTransaction(NOW));
+    const stored = store.getBinding(ADDRESS);
+    if (stored === undefined) throw new Error('ACTIVE update not stored');
+    // A renewal this server gave in the same second raises updateSeq.
+    store.putBindings([{ ...stored, updateSeq: stored.updateSeq + 1, pendingUpdate: true }]);
+
+    const reasons = rejectReasonsOf(receiver, releasedTransaction(NOW));
+
+    expect(reasons).toEqual([RejectReason.OUTDATED_BINDING_INFORMATION]);
+    expect(store.getBinding(ADDRESS)?.bindingStatus).toBe('ACTIVE');
+  });
+
+  it('rejects a tie with a binding stored before this receiver started (FO-7.1.3-d)', () => {
+    const { receiver, store } = receiverWithStore();
+    rejectReasonsOf(receiver, activeTransaction(NOW));
+    const restarted = new UpdateReceiver({
+      store,
+      logger: createSilentLogger(),
+      role: 'secondary',
+      pools: [POOL],
+      profile: 'isc',
+    });
+
+    const reasons = rejectReasonsOf(restarted, releasedTransaction(NOW));
+
+    expect(reasons).toEqual([RejectReason.OUTDATED_BINDING_INFORMATION]);
+  });
+
+  it('rejects an earlier CLTT even after the partner ACTIVE (FO-7.1.3-d)', () => {
+    const { receiver } = receiverWithStore();
+    rejectReasonsOf(receiver, activeTransaction(NOW));
+
+    const reasons = rejectReasonsOf(receiver, releasedTransaction(NOW - 1));
+
+    expect(reasons).toEqual([RejectReason.OUTDATED_BINDING_INFORMATION]);
   });
 });

@@ -1,0 +1,317 @@
+// Pool balancing between the primary and the secondary in the isc profile (draft-12 sections 5.4,
+// 7.6 and 7.7). Every address starts with the primary. On each POOLREQ the primary lends FREE
+// addresses to the secondary as BACKUP, with BNDUPDs, and reports the count in POOLRESP. A server
+// with a DHCP front end also balances on its own while in NORMAL: the primary lends, as ISC dhcpd
+// 4.4 does on entering NORMAL, and the secondary sends POOLREQ when its BACKUP share is low.
+// The share follows ISC dhcpd 4.4: half of the available addresses each.
+
+import { clientHashBucket, loadBalanceKeyOf, ownerOfBucket } from '../loadbal/hash-bucket.js';
+import { LogEvent, type Logger } from '../log.js';
+import { nowSeconds, type Clock, type TimerHandle } from '../peer/timers.js';
+import { formatIPv4, parseIPv4 } from '../store/ipv4.js';
+import type { LeaseStore, StoredBinding } from '../store/types.js';
+import type { AddressRange } from '../config/types.js';
+import { ServerState } from '../wire/codes.js';
+
+/** An address that is FREE: stored as FREE, or never stored (FO-5.16-c). */
+export interface AvailableAddress {
+  address: string;
+  stored: StoredBinding | undefined;
+}
+
+/** The available addresses of the pools: FREE ones in address order, and the BACKUP count. */
+export interface PoolBalanceCounts {
+  free: AvailableAddress[];
+  backup: number;
+}
+
+export interface PoolBalanceOptions {
+  store: LeaseStore;
+  pools: readonly AddressRange[];
+  /** The hash-bucket-assignment of NORMAL, to prefer addresses of the secondary's clients. */
+  hashBucketAssignment: Uint8Array | undefined;
+  logger: Logger;
+}
+
+/**
+ * Fraction of the available addresses by which the two shares may differ before the primary
+ * lends, so that single allocations do not cause a BNDUPD each (FO-5.4-c). ISC dhcpd 4.4 logs the
+ * same bound as "max-own (+/-)" with its default max-lease-ownership of 10 percent.
+ */
+const IMBALANCE_FRACTION = 0.1;
+
+/**
+ * Returns how many FREE addresses the primary lends so that both hold about half of the available
+ * ones: (free - backup) / 2, or 0 while the difference stays within the threshold.
+ */
+export function addressesToLend(free: number, backup: number): number {
+  const share = Math.floor((free - backup) / 2);
+  return share > imbalanceThreshold(free + backup) ? share : 0;
+}
+
+/** Returns whether the secondary has fewer BACKUP addresses than its share (FO-7.6-b). */
+export function secondaryNeedsAddresses(free: number, backup: number): boolean {
+  return addressesToLend(free, backup) > 0;
+}
+
+function imbalanceThreshold(available: number): number {
+  return Math.max(1, Math.floor(available * IMBALANCE_FRACTION));
+}
+
+/** Counts the FREE and BACKUP addresses of the pools, each address once. */
+export function countPoolAddresses(
+  store: LeaseStore,
+  pools: readonly AddressRange[],
+): PoolBalanceCounts {
+  const stored = new Map<string, StoredBinding>();
+  for (const binding of store.allBindings()) {
+    stored.set(binding.address, binding);
+  }
+
+  const free: AvailableAddress[] = [];
+  let backup = 0;
+  for (const address of poolAddresses(pools)) {
+    const binding = stored.get(address);
+    if (binding?.bindingStatus === 'BACKUP') {
+      backup += 1;
+    } else if (binding === undefined || binding.bindingStatus === 'FREE') {
+      free.push({ address, stored: binding });
+    }
+  }
+
+  return { free, backup };
+}
+
+/**
+ * Picks `count` addresses to lend. Addresses whose last client hashes to the secondary come first,
+ * so a returning client finds its address there (FO-5.4-f). Addresses without a client come next,
+ * and those of the primary's clients last. Within each group the highest addresses go first,
+ * because the DHCP front end allocates from the lowest.
+ */
+export function chooseAddressesToLend(
+  free: readonly AvailableAddress[],
+  count: number,
+  hashBucketAssignment: Uint8Array | undefined,
+): AvailableAddress[] {
+  const rank = (candidate: AvailableAddress): number => {
+    const stored = candidate.stored;
+    const chaddr = stored?.clientHardwareAddress?.chaddr;
+    if (stored === undefined || chaddr === undefined || hashBucketAssignment === undefined) {
+      return 1;
+    }
+
+    const key = loadBalanceKeyOf({ clientIdentifier: stored.clientIdentifier, chaddr });
+    return ownerOfBucket(hashBucketAssignment, clientHashBucket(key)) === 'secondary' ? 0 : 2;
+  };
+  const ordered = [...free].reverse().sort((left, right) => rank(left) - rank(right));
+  return ordered.slice(0, Math.max(0, count));
+}
+
+/** Returns the binding after T3: BACKUP from now, pending, so the BNDUPD lends it (FO-5.4-d). */
+export function lentBinding(candidate: AvailableAddress, now: number): StoredBinding {
+  return {
+    ipFlags: 0,
+    ...candidate.stored,
+    address: candidate.address,
+    bindingStatus: 'BACKUP',
+    startTimeOfState: now,
+    pendingUpdate: true,
+    updateSeq: (candidate.stored?.updateSeq ?? 0) + 1,
+  };
+}
+
+/** The primary's lending and the secondary's check of its share, over one lease store. */
+export class PoolBalance {
+  constructor(private readonly options: PoolBalanceOptions) {}
+
+  /**
+   * Lends FREE addresses until both servers hold about half, stores them BACKUP and pending, and
+   * returns how many it lent: the addresses-transferred of the POOLRESP (FO-7.6.2-a, FO-7.6.2-b).
+   * The caller lets the BNDUPDs go. BACKUP addresses beyond the share are not reclaimed.
+   */
+  lend(now: number, reason: 'POOLREQ' | 'NORMAL'): number {
+    const { free, backup } = countPoolAddresses(this.options.store, this.options.pools);
+    const count = addressesToLend(free.length, backup);
+    if (count === 0) {
+      return 0;
+    }
+
+    const lent = chooseAddressesToLend(free, count, this.options.hashBucketAssignment);
+    this.options.store.putBindings(lent.map((candidate) => lentBinding(candidate, now)));
+    this.options.logger.info(
+      {
+        event: LogEvent.ADDRESSES_REBALANCED,
+        count: lent.length,
+        backup: backup + lent.length,
+        free: free.length - lent.length,
+        reason,
+        rule: 'FO-7.6.2-a',
+      },
+      `lent ${lent.length} free addresses to the secondary as BACKUP`,
+    );
+    return lent.length;
+  }
+
+  /** Tells whether any binding change waits for the partner's BNDACK. */
+  hasPendingUpdates(): boolean {
+    return this.options.store.countPending() > 0;
+  }
+
+  /** Tells whether the secondary should send POOLREQ: its BACKUP share is low (FO-7.6-b). */
+  needsAddresses(): boolean {
+    const { free, backup } = countPoolAddresses(this.options.store, this.options.pools);
+    return secondaryNeedsAddresses(free.length, backup);
+  }
+}
+
+/** Yields every address of the pools once, in pool order. */
+function* poolAddresses(pools: readonly AddressRange[]): Generator<string> {
+  const seen = new Set<number>();
+  for (const pool of pools) {
+    const start = parseIPv4(pool.start) ?? 0;
+    const end = parseIPv4(pool.end) ?? -1;
+    for (let value = start; value <= end; value++) {
+      if (!seen.has(value)) {
+        seen.add(value);
+        yield formatIPv4(value);
+      }
+    }
+  }
+}
+
+/** Time between the checks of the balance while in NORMAL (FO-5.4-c, FO-7.6-b). */
+export const POOL_CHECK_INTERVAL_MS = 30_000;
+
+export interface PoolMessagesOptions {
+  role: 'primary' | 'secondary';
+  /**
+   * This server has a DHCP front end, so it balances on its own in NORMAL. Without one it only
+   * replies to POOLREQ, because a secondary that allocates nothing needs no BACKUP addresses.
+   */
+  servesClients: boolean;
+  balance: PoolBalance;
+  clock: Clock;
+  logger: Logger;
+  /** Sends POOLREQ (secondary). */
+  sendPOOLREQ(): void;
+  /** Sends POOLRESP with addresses-transferred and the POOLREQ's xid (primary, FO-7.7-a). */
+  sendPOOLRESP(xid: number, addressesTransferred: number): void;
+  /** Sends the bindings stored as pending, the BNDUPDs of the lent addresses. */
+  sendPending(): void;
+}
+
+/**
+ * The POOLREQ and POOLRESP exchange of one connection. It learns this server's state from the
+ * STATE messages the connection sends, because lending needs NORMAL (T3, FO-5.4-d).
+ */
+export class PoolMessages {
+  private normal = false;
+  /** A POOLREQ arrived before NORMAL; it is carried out on entering NORMAL (FO-7.6.2-c). */
+  private deferred = false;
+  private timer: TimerHandle | undefined;
+
+  constructor(private readonly options: PoolMessagesOptions) {}
+
+  /**
+   * Follows this server's announced state. Entering NORMAL carries out a deferred POOLREQ
+   * (FO-7.6.2-c), and with a DHCP front end the primary lends (FO-5.4-c) and the secondary asks
+   * (FO-7.6-b), then both check again every interval.
+   */
+  followState(state: number): void {
+    const entering = state === ServerState.NORMAL && !this.normal;
+    this.normal = state === ServerState.NORMAL;
+    if (!this.normal) {
+      this.stopChecks();
+      return;
+    }
+
+    if (!entering) {
+      return;
+    }
+
+    if (this.options.role === 'primary' && this.deferred) {
+      this.deferred = false;
+      this.lendAndSend('NORMAL');
+    } else if (this.options.role === 'primary' && this.options.servesClients) {
+      this.lendOnOwnInitiative();
+    }
+
+    if (this.options.role === 'secondary' && this.options.servesClients) {
+      this.options.sendPOOLREQ();
+    }
+
+    if (this.options.servesClients) {
+      this.scheduleCheck();
+    }
+  }
+
+  /**
+   * Primary: lends in NORMAL and replies with the count. Outside NORMAL it replies 0 and lends
+   * once it enters NORMAL, without waiting for another POOLREQ (FO-7.6.2-c).
+   */
+  onPOOLREQ(xid: number): void {
+    if (!this.normal) {
+      this.deferred = true;
+      this.options.sendPOOLRESP(xid, 0);
+      return;
+    }
+
+    const transferred = this.options.balance.lend(this.now(), 'POOLREQ');
+    this.options.sendPOOLRESP(xid, transferred);
+    if (transferred > 0) {
+      this.options.sendPending();
+    }
+  }
+
+  /** Secondary: sends POOLREQ again after a POOLRESP that moved addresses (FO-7.7.2-a). */
+  onPOOLRESP(addressesTransferred: number): void {
+    this.options.logger.info(
+      { event: LogEvent.ADDRESSES_REBALANCED, addressesTransferred, rule: 'FO-7.7.2-a' },
+      `partner lent ${addressesTransferred} addresses in answer to POOLREQ`,
+    );
+    if (addressesTransferred > 0 && this.normal && this.options.servesClients) {
+      this.options.sendPOOLREQ();
+    }
+  }
+
+  /** Stops the periodic check, when the connection ends. */
+  stopChecks(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  /**
+   * Lends on the primary's own initiative, but only while no update waits for the partner: lent
+   * addresses queued ahead of a client's BNDUPD would delay it (FO-7.1.1-m). The periodic check
+   * tries again later.
+   */
+  private lendOnOwnInitiative(): void {
+    if (this.options.balance.hasPendingUpdates()) {
+      return;
+    }
+
+    this.lendAndSend('NORMAL');
+  }
+
+  private lendAndSend(reason: 'POOLREQ' | 'NORMAL'): void {
+    if (this.options.balance.lend(this.now(), reason) > 0) {
+      this.options.sendPending();
+    }
+  }
+
+  private scheduleCheck(): void {
+    this.stopChecks();
+    this.timer = this.options.clock.setTimer(POOL_CHECK_INTERVAL_MS, () => {
+      if (this.options.role === 'primary') {
+        this.lendOnOwnInitiative();
+      } else if (this.options.balance.needsAddresses()) {
+        this.options.sendPOOLREQ();
+      }
+      this.scheduleCheck();
+    });
+  }
+
+  private now(): number {
+    return nowSeconds(this.options.clock);
+  }
+}
