@@ -23,7 +23,8 @@ const STAND_INS: Record<string, unknown> = {
   local: { address: '127.0.0.1' },
   peer: { address: '127.0.0.2' },
   mclt: 3600,
-  pools: [{ start: '192.0.2.1', end: '192.0.2.1' }],
+  // The microsoft profile requires a subnet mask on every pool (MSF-3.1.5.2-b).
+  pools: [{ start: '192.0.2.1', end: '192.0.2.1', subnetMask: '255.255.255.0' }],
   store: ':memory:',
 };
 
@@ -78,14 +79,16 @@ export function checkConfigFile(path: string): ConfigCheckResult {
         throw error;
       }
 
-      errors.push(error);
       const field = topLevelFieldOf(error.field);
+      // A second error on a replaced field is about the stand-in, not about the file.
       if (replaced.has(field)) {
         return { errors };
       }
 
+      errors.push(error);
       replaced.add(field);
-      if (field in STAND_INS) {
+      // Own keys only: `field in STAND_INS` is true for "constructor" and "__proto__".
+      if (Object.hasOwn(STAND_INS, field)) {
         object[field] = STAND_INS[field];
       } else {
         delete object[field];

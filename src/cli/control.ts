@@ -27,7 +27,8 @@ export function registerControlCommand(program: Command): void {
     .argument('<command>', OPERATOR_COMMANDS.join(', '))
     .option(
       '--since <time>',
-      'partner-down: when the partner went down, seconds since 1970 or an ISO 8601 time (default now)',
+      'partner-down: when the partner went down, seconds since 1970 or an ISO 8601 time with ' +
+        'its offset, such as 2026-01-01T12:00:00Z (default now)',
     )
     .option('--json', 'print the response as one JSON object')
     .option('--socket <path>', 'control socket of the server')

@@ -2,7 +2,7 @@
 // failover peer declaration and pools of an ISC dhcpd configuration into a dhcpf config file, and
 // its lease file into a lease store, then prints a summary and the statements it skipped.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseRelationshipConfig } from '../config/load.js';
@@ -10,8 +10,9 @@ import { FailoverError } from '../errors.js';
 import { parseDhcpdConf, type SkippedStatement } from '../isc/dhcpd-conf.js';
 import { relationshipFromDhcpdConf } from '../isc/dhcpd-conf-relationship.js';
 import { bindingsFromIscLeases, type ImportedBindings } from '../isc/import-bindings.js';
-import { readIscLeaseFile } from '../isc/lease-file.js';
+import { parseIscLeaseFile } from '../isc/lease-file.js';
 import { openLeaseStore } from '../store/sqlite-store.js';
+import type { StoredBinding } from '../store/types.js';
 
 /** Bindings written per transaction. */
 const WRITE_BATCH_SIZE = 500;
@@ -56,19 +57,27 @@ export function importIsc(options: IscImportOptions): IscImportResult {
     }
   }
 
-  const leaseFile = options.leases === undefined ? undefined : readIscLeaseFile(options.leases);
+  // The lease file parser expects one character per byte (latin1), as readIscLeaseFile reads.
+  const leaseFile =
+    options.leases === undefined
+      ? undefined
+      : parseIscLeaseFile(readText(options.leases, 'latin1'));
   const bindings =
     leaseFile === undefined ? undefined : bindingsFromIscLeases(leaseFile.leases, checked.pools);
-  mkdirSync(out, { recursive: true });
-  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  const store = openLeaseStore(checked.store);
   try {
-    const all = bindings?.bindings ?? [];
-    for (let start = 0; start < all.length; start += WRITE_BATCH_SIZE) {
-      store.putBindings(all.slice(start, start + WRITE_BATCH_SIZE));
-    }
-  } finally {
-    store.close();
+    mkdirSync(out, { recursive: true });
+  } catch (error) {
+    throw outputError(out, error);
+  }
+
+  try {
+    writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+    writeStore(checked.store, bindings?.bindings ?? []);
+  } catch (error) {
+    // The store rejects values the lease file parser lets through, such as a time past 2106.
+    // Half-written output would make the next run fail with "already exists".
+    removeOutput(configPath, checked.store);
+    throw error instanceof FailoverError ? error : outputError(out, error);
   }
 
   const result: IscImportResult = {
@@ -93,13 +102,42 @@ export function importIsc(options: IscImportOptions): IscImportResult {
   return result;
 }
 
-function readText(path: string): string {
+/** Files SQLite may create next to the store. */
+const STORE_SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+function writeStore(path: string, bindings: readonly StoredBinding[]): void {
+  const store = openLeaseStore(path);
   try {
-    return readFileSync(path, 'utf8');
+    for (let start = 0; start < bindings.length; start += WRITE_BATCH_SIZE) {
+      store.putBindings(bindings.slice(start, start + WRITE_BATCH_SIZE));
+    }
+  } finally {
+    store.close();
+  }
+}
+
+function removeOutput(configPath: string, storePath: string): void {
+  const storeFiles = STORE_SIDE_FILES.map((suffix) => `${storePath}${suffix}`);
+  for (const path of [configPath, storePath, ...storeFiles]) {
+    rmSync(path, { force: true });
+  }
+}
+
+function readText(path: string, encoding: BufferEncoding = 'utf8'): string {
+  try {
+    return readFileSync(path, encoding);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new FailoverError('FO_ERR_IMPORT_UNREADABLE', `${path} cannot be read: ${reason}`);
   }
+}
+
+function outputError(out: string, error: unknown): FailoverError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new FailoverError(
+    'FO_ERR_IMPORT_UNWRITABLE',
+    `output folder ${out} cannot be written: ${reason}`,
+  );
 }
 
 /** Keeps a relationship name usable as a file name. */
@@ -107,10 +145,18 @@ function safeFileName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/**
+ * Escapes control characters of text taken from the input files, so a hostile dhcpd.conf cannot
+ * send escape sequences to the terminal.
+ */
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Formats the summary the command prints. */
 export function formatImportSummary(result: IscImportResult): string {
   const lines = [
-    `relationship ${result.relationship} (${result.role}), ${result.pools} pool range${result.pools === 1 ? '' : 's'}`,
+    `relationship ${printable(result.relationship)} (${result.role}), ${result.pools} pool range${result.pools === 1 ? '' : 's'}`,
     `wrote ${result.configPath}`,
   ];
   if (result.leases !== undefined) {
@@ -148,7 +194,7 @@ export function formatImportSummary(result: IscImportResult): string {
     `skipped ${result.skipped.length} unsupported statements${result.skipped.length === 0 ? '' : ':'}`,
   );
   for (const skipped of result.skipped) {
-    lines.push(`  line ${skipped.line}: ${skipped.statement}`);
+    lines.push(`  line ${skipped.line}: ${printable(skipped.statement)}`);
   }
 
   return `${lines.join('\n')}\n`;

@@ -12,6 +12,19 @@ import {
 /** Wait for the response before giving up, ms. */
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** Reasons for the usual connect failures, with what to check next. */
+const CONNECT_ERRORS: Record<string, string> = {
+  ENOENT: 'no such socket; is `dhcpf serve` running with this config?',
+  ECONNREFUSED: 'no server accepts connections; the socket file is left from a stopped server',
+  EACCES: 'permission denied; the socket is readable by the user that runs `dhcpf serve` only',
+  ENOTSOCK: 'the path is not a socket',
+};
+
+function describeSocketError(error: NodeJS.ErrnoException): string {
+  const reason = error.code === undefined ? undefined : CONNECT_ERRORS[error.code];
+  return reason ?? error.message;
+}
+
 /** Sends `request` and resolves with the response; raises FO_ERR_CONTROL_UNREACHABLE. */
 export function sendControlRequest(
   path: string,
@@ -29,7 +42,7 @@ export function sendControlRequest(
     };
     socket.setTimeout(timeoutMs, () => fail(`no response within ${timeoutMs} ms`));
     socket.setEncoding('utf8');
-    socket.on('error', (error) => fail(error.message));
+    socket.on('error', (error: NodeJS.ErrnoException) => fail(describeSocketError(error)));
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('data', (chunk: string) => {
       received += chunk;

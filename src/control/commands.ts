@@ -4,6 +4,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Peer, SyncEvent } from '../endpoint/peer.js';
+import type { PeerStatus } from '../endpoint/peer-status.js';
 import type { FailoverStateName } from '../wire/codes.js';
 import { RESTART_RULES, statesAccepting, type OperatorEvent } from './command-rules.js';
 import {
@@ -123,11 +124,8 @@ function partnerDown(request: ControlRequest, peer: OperablePeer): CommandResult
   const from = peer.state;
   const rules = requireAccepted('partner-down', 'PARTNER_DOWN', from);
   const status = peer.status();
-  if (request.since !== undefined && request.since > status.now) {
-    throw new ControlError(
-      CONTROL_ERROR_CODES.invalidRequest,
-      `partner-down since ${isoTime(request.since)} is later than now, ${isoTime(status.now)}`,
-    );
+  if (request.since !== undefined) {
+    checkPartnerDownSince(request.since, status, from);
   }
 
   const since = request.since ?? status.now;
@@ -155,6 +153,33 @@ function pause(request: ControlRequest, peer: OperablePeer): CommandResult {
     `entered PAUSED from ${from} and announced it to the partner; resume or a restart returns to ${from === 'STARTUP' ? 'the state recorded before' : from}`,
     rules,
   );
+}
+
+/**
+ * Raises ControlError unless `since` lies between the time the partner may last have operated and
+ * now. That time is now while communications are ok, else the start of the current state, which
+ * began when communications failed or when this server restarted. An earlier time would end the
+ * MCLT wait before the partner's last leases are safe (FO-5.2.1-a).
+ */
+function checkPartnerDownSince(since: number, status: PeerStatus, from: FailoverStateName): void {
+  if (since > status.now) {
+    throw new ControlError(
+      CONTROL_ERROR_CODES.invalidRequest,
+      `partner-down since ${isoTime(since)} is later than now, ${isoTime(status.now)}`,
+    );
+  }
+
+  const reason = status.connection.communicationsOk
+    ? 'now, because communications with the partner are ok'
+    : `${isoTime(status.local.since)}, when ${from} began, because the partner may have operated until then`;
+  const earliest = status.connection.communicationsOk ? status.now : status.local.since;
+  if (since < earliest) {
+    throw new ControlError(
+      CONTROL_ERROR_CODES.invalidRequest,
+      `partner-down since ${isoTime(since)} is too early, expected ${reason}, or later`,
+      ['FO-5.2.1-a'],
+    );
+  }
 }
 
 /** SHUTDOWN, then a short wait for the partner's PARTNER-DOWN (FO-9.14.2-c), then stop. */
@@ -193,6 +218,16 @@ async function waitForPartnerDown(peer: OperablePeer): Promise<void> {
 
 /** UPDREQALL on request: the partner sends every binding, then UPDDONE (FO-7.4.2-a). */
 function resync(request: ControlRequest, peer: OperablePeer): CommandResult {
+  // A halted server takes no bindings it would keep only until the restart, which resynchronizes.
+  const restartRule = RESTART_RULES[peer.state];
+  if (restartRule !== undefined) {
+    throw new ControlError(
+      CONTROL_ERROR_CODES.forbiddenInState,
+      `resync is not accepted in ${peer.state}, which only a restart leaves (${restartRule})`,
+      [restartRule],
+    );
+  }
+
   if (!peer.requestAllUpdates()) {
     throw new ControlError(
       CONTROL_ERROR_CODES.notConnected,

@@ -38,7 +38,7 @@ export class PeerSupervisor extends EventEmitter<PeerSupervisorEvents> implement
     return this.current;
   }
 
-  /** False while a restart replaces the peer and after the server stopped: the store is closed. */
+  /** False during a restart and after the server stopped, because no store is open then. */
   get running(): boolean {
     return !this.stopped && !this.restarting;
   }
@@ -58,11 +58,20 @@ export class PeerSupervisor extends EventEmitter<PeerSupervisorEvents> implement
     try {
       this.current = await startPeer(this.config, this.peerOptions);
     } catch (error) {
-      this.stopped = true;
-      this.emit('stopped');
+      if (!this.stopped) {
+        this.stopped = true;
+        this.emit('stopped');
+      }
+
       throw error;
     } finally {
       this.restarting = false;
+    }
+
+    // A stop during the restart (SIGTERM) stopped the old peer only, so it ends the new one here.
+    if (this.stopped) {
+      await this.current.stop();
+      return;
     }
 
     this.follow(this.current);

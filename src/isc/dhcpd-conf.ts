@@ -84,17 +84,23 @@ export function parseDhcpdConf(text: string): DhcpdConf {
     throw error;
   }
 
-  const statements = readStatements(tokens, { index: 0 }, false);
+  const statements = readStatements(tokens, { index: 0, depth: 0 }, undefined);
   const conf: DhcpdConf = { failoverPeers: [], ranges: [], skipped: [] };
   visitScope(statements, conf, undefined);
   return conf;
 }
 
-/** Groups tokens into statements; a `}` ends the block being read. */
+/** Blocks nested deeper are rejected; real files nest a few levels, and each level recurses. */
+export const MAX_BLOCK_DEPTH = 64;
+
+/**
+ * Groups tokens into statements; a `}` ends the block being read. `blockLine` is the line of the
+ * statement whose block this is, undefined at the top level.
+ */
 function readStatements(
   tokens: readonly Token[],
-  cursor: { index: number },
-  inBlock: boolean,
+  cursor: { index: number; depth: number },
+  blockLine: number | undefined,
 ): ConfStatement[] {
   const statements: ConfStatement[] = [];
   let words: string[] = [];
@@ -110,7 +116,7 @@ function readStatements(
     }
 
     if (token.kind === '}') {
-      if (!inBlock || words.length > 0) {
+      if (blockLine === undefined || words.length > 0) {
         throw syntaxError(`unexpected '}' at line ${token.line}`, token.line);
       }
 
@@ -124,18 +130,43 @@ function readStatements(
 
       words = [];
     } else if (token.kind === '{') {
-      statements.push({ words, block: readStatements(tokens, cursor, true), line });
+      statements.push({ words, block: readBlock(tokens, cursor, line), line });
       words = [];
     } else {
       words.push(token.text);
     }
   }
 
-  if (inBlock || words.length > 0) {
+  if (words.length > 0) {
     throw syntaxError(`dhcpd.conf ends inside a statement that starts at line ${line}`, line);
   }
 
+  if (blockLine !== undefined) {
+    throw syntaxError(
+      `dhcpd.conf ends inside the block that starts at line ${blockLine}, expected '}'`,
+      blockLine,
+    );
+  }
+
   return statements;
+}
+
+function readBlock(
+  tokens: readonly Token[],
+  cursor: { index: number; depth: number },
+  line: number,
+): ConfStatement[] {
+  if (cursor.depth >= MAX_BLOCK_DEPTH) {
+    throw syntaxError(
+      `block at line ${line} is nested ${cursor.depth + 1} deep, expected at most ${MAX_BLOCK_DEPTH}`,
+      line,
+    );
+  }
+
+  cursor.depth++;
+  const block = readStatements(tokens, cursor, line);
+  cursor.depth--;
+  return block;
 }
 
 /** Visits the statements of the top level, a shared-network, subnet, group or pool. */
@@ -146,8 +177,10 @@ function visitScope(
 ): void {
   for (const statement of statements) {
     const [keyword, second] = statement.words;
-    if (keyword === 'failover' && second === 'peer' && statement.block !== undefined) {
-      conf.failoverPeers.push(readFailoverPeer(statement, conf.skipped));
+    if (isFailoverPeerState(statement)) {
+      conf.skipped.push({ statement: 'failover peer state', line: statement.line });
+    } else if (keyword === 'failover' && second === 'peer' && statement.block !== undefined) {
+      addFailoverPeer(conf, readFailoverPeer(statement, conf.skipped));
     } else if (keyword === 'pool' && statement.block !== undefined) {
       visitScope(statement.block, conf, failoverPeerOfPool(statement.block));
     } else if (SCOPES.has(keyword ?? '') && statement.block !== undefined) {
@@ -160,6 +193,29 @@ function visitScope(
       conf.skipped.push({ statement: describeStatement(statement), line: statement.line });
     }
   }
+}
+
+/**
+ * `failover peer "NAME" state { ... }` sets the recorded state, as in a lease file. dhcpd reads it
+ * in dhcpd.conf too; the import starts without a recorded state, so it is skipped.
+ */
+function isFailoverPeerState({ words, block }: ConfStatement): boolean {
+  return (
+    words.length === 4 && words[0] === 'failover' && words[3] === 'state' && block !== undefined
+  );
+}
+
+/** Adds a declaration; a second one with the same name is rejected, because it is ambiguous. */
+function addFailoverPeer(conf: DhcpdConf, peer: DhcpdFailoverPeer): void {
+  const first = conf.failoverPeers.find((declared) => declared.name === peer.name);
+  if (first !== undefined) {
+    throw valueError(
+      `failover peer "${peer.name}" at line ${peer.line} is declared again, expected one declaration (the first is at line ${first.line})`,
+      peer.line,
+    );
+  }
+
+  conf.failoverPeers.push(peer);
 }
 
 /** Declarations whose blocks may hold pools. */

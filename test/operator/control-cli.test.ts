@@ -53,7 +53,7 @@ describe('dhcpf control', () => {
 
     expect(process.exitCode).toBe(2);
     expect(stderr.join('')).toBe(
-      'dhcpf control: --since is "yesterday", expected seconds since 1970 or an ISO 8601 time\n',
+      'dhcpf control: --since is "yesterday", expected seconds since 1970 or an ISO 8601 time with an offset, such as 2026-01-01T12:00:00Z\n',
     );
   });
 

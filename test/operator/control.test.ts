@@ -239,11 +239,13 @@ describe('control commands on a connected pair', () => {
     await pair.secondary.supervisor.stop();
     await waitForState(pair.primary.supervisor.peer, 'COMMUNICATIONS-INTERRUPTED');
 
-    const waiting = acceptedOf(await pair.primary.request({ command: 'status' })).status?.waiting;
+    const status = acceptedOf(await pair.primary.request({ command: 'status' })).status;
+    const waiting = status?.waiting;
     const future = rejectedOf(
       await pair.primary.request({ command: 'partner-down', since: 4_000_000_000 }),
     );
-    const since = Math.floor(Date.now() / 1000) - 600;
+    // The partner was last known to operate when communications failed (FO-5.2.1-a).
+    const since = status?.local.since ?? 0;
     const response = acceptedOf(await pair.primary.request({ command: 'partner-down', since }));
 
     expect(waiting?.partnerDown).toBe('operator-only');
