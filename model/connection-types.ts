@@ -68,6 +68,10 @@ export type ConnectionEmitted =
   /** Nothing was sent for tSend (FO-7.9.1-h). */
   | { type: 'SEND_CONTACT' }
   | { type: 'SEND_DISCONNECT'; rejectReason: number }
+  /**
+   * Close the socket and raise SOCKET_CLOSED before the machine takes any other event, which is
+   * why STOP never finds the machine in closing.
+   */
   | { type: 'CLOSE_SOCKET' }
   | { type: 'START_TIMER'; name: ConnectionTimerName; delay?: RetryDelay }
   /** A STATE arrived on the established connection (FO-8.3-a). */

@@ -133,9 +133,9 @@ const stateDocs = {
     'Established and a STATE arrived: communications are ok (FO-8.3-a). Leaves on ' +
     'TRECEIVE_EXPIRED (FO-8.3-c), DISCONNECT_RECEIVED, CLOSE or SOCKET_CLOSED (FO-8.3-b).',
   closing:
-    'The socket is being closed, after a DISCONNECT when one was due (FO-7.12-a). Leaves on ' +
-    'SOCKET_CLOSED for listening (secondary), backing-off after a reject or DISCONNECT, or ' +
-    'retry-wait (primary).',
+    'The socket is being closed, after a DISCONNECT when one was due (FO-7.12-a). The runtime ' +
+    'raises SOCKET_CLOSED in the same step, so it is left only on SOCKET_CLOSED: for listening ' +
+    '(secondary), backing-off after a reject or DISCONNECT, or retry-wait (primary).',
   'retry-wait':
     'Primary: waits before the next attempt, at once after losing an established connection ' +
     '(FO-8.6-a), else connect-retry seconds (FO-8.2-b). Leaves on RETRY_EXPIRED.',
@@ -156,7 +156,7 @@ function timer(name: ConnectionTimerName, delay?: RetryDelay) {
   };
 }
 
-/** Where a closed socket leaves the relationship, by role and by how the connection ended. */
+/** The next state after closing, by role and by how the connection ended. */
 const afterSocketClosed = [
   {
     guard: { type: 'isRole' as const, params: { role: 'secondary' as const } },
@@ -191,6 +191,29 @@ const afterSocketClosed = [
   },
 ];
 
+/**
+ * The socket of an established connection closed without this server closing it, by the partner or
+ * by an error. No back-off applies, because a DISCONNECT received leaves for closing first, so the
+ * secondary listens again and the primary connects again at once (FO-8.2-j, FO-8.6-a).
+ */
+const establishedSocketClosed = [
+  {
+    guard: { type: 'isRole' as const, params: { role: 'secondary' as const } },
+    target: 'listening' as const,
+    actions: ['reportFailureIfEstablished' as const, 'forgetConnection' as const],
+    meta: { rules: ['FO-8.2-j', 'FO-8.3-b'] },
+  },
+  {
+    target: 'retry-wait' as const,
+    actions: [
+      'reportFailureIfEstablished' as const,
+      'forgetConnection' as const,
+      timer('RETRY', 'now'),
+    ],
+    meta: { rules: ['FO-8.6-a', 'FO-8.3-b'] },
+  },
+];
+
 /** Stopping ends an established connection too, so the failure is reported (FO-8.3-b). */
 const stop = {
   target: 'stopped' as const,
@@ -215,7 +238,6 @@ function abandonHandshake(rule: string) {
       actions: ['closeSocket' as const],
       meta: { rules: [rule, 'FO-7.8-a'] },
     },
-    SOCKET_CLOSED: afterSocketClosed,
     STOP: stop,
   };
 }
@@ -241,7 +263,7 @@ const establishedTransitions = {
     actions: ['disconnectAsRequested' as const, 'closeSocket' as const],
     meta: { rules: ['FO-8.6-c', 'FO-7.12-a'] },
   },
-  SOCKET_CLOSED: afterSocketClosed,
+  SOCKET_CLOSED: establishedSocketClosed,
   STOP: stop,
 };
 
@@ -328,6 +350,12 @@ export const connectionMachine = connectionSetup.createMachine({
           actions: [timer('CONNECT_WAIT')],
           meta: { rules: ['FO-7.8.2-a', 'FO-8.1-a'] },
         },
+        // Only a secondary waits for CONNECT, and it listens again (FO-8.2-j).
+        SOCKET_CLOSED: {
+          target: 'listening',
+          actions: ['forgetConnection'],
+          meta: { rules: ['FO-8.2-j'] },
+        },
         ...abandonHandshake('FO-7.8.2-a'),
       },
     },
@@ -353,6 +381,12 @@ export const connectionMachine = connectionSetup.createMachine({
             meta: { rules: ['FO-7.9.2-c', 'FO-7.9-a'] },
           },
         ],
+        // Only a primary waits for CONNECTACK, and it tries again after connect-retry (FO-8.2-b).
+        SOCKET_CLOSED: {
+          target: 'retry-wait',
+          actions: ['forgetConnection', timer('RETRY', 'connect-retry')],
+          meta: { rules: ['FO-8.2-b'] },
+        },
         ...abandonHandshake('FO-7.9.2-a'),
       },
     },
@@ -375,7 +409,6 @@ export const connectionMachine = connectionSetup.createMachine({
       meta: doc('closing'),
       on: {
         SOCKET_CLOSED: afterSocketClosed,
-        STOP: stop,
       },
     },
     'retry-wait': {

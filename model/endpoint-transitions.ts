@@ -101,18 +101,12 @@ function reactionTransition(
 }
 
 /**
- * Builds the PARTNER_STATE transitions of an operating state: its matrix row in order, then a
- * catch-all that only records a partner state outside the matrix. That is server-state STARTUP,
- * which is never sent (FO-12.24-a).
+ * Builds the PARTNER_STATE transitions of an operating state: its matrix row in order. The rows
+ * of every state cover each partner state that STATE can carry. A STATE with server-state STARTUP,
+ * which is never sent, does not reach the machine, because the runtime rejects it (FO-12.24-a).
  */
 export function partnerStateTransitions(state: FailoverStateName): EndpointTransition[] {
-  const rows = partnerReactions[state].map((reaction) => reactionTransition(state, reaction));
-  const recordOnly: EndpointTransition = {
-    actions: ['recordPartnerState'],
-    meta: { rules: ['FO-9.2-d', 'FO-12.24-a'] },
-  };
-
-  return [...rows, recordOnly];
+  return partnerReactions[state].map((reaction) => reactionTransition(state, reaction));
 }
 
 /**
@@ -142,21 +136,14 @@ export function startupPartnerStateTransitions(): EndpointTransition[] {
   return [...partnerDown, ...resumed];
 }
 
+/** The resumed state's matrix row, which covers every partner state STATE can carry. */
 function resumeTransitions(resumeState: FailoverStateName): EndpointTransition[] {
-  const rows = partnerReactions[resumeState].map((reaction): EndpointTransition => ({
+  return partnerReactions[resumeState].map((reaction): EndpointTransition => ({
     guard: { type: 'partnerMatches', params: matchOf(reaction, resumeState) },
     target: reaction.target ?? resumeState,
     actions: ['recordPartnerState'],
     meta: { rules: ['FO-9.3.2-c', 'FO-9.3.2-f', ...reaction.rules] },
   }));
-  const unmatched: EndpointTransition = {
-    guard: { type: 'resumesIn', params: { state: resumeState } },
-    target: resumeState,
-    actions: ['recordPartnerState'],
-    meta: { rules: ['FO-9.3.2-c', 'FO-9.3.2-f'] },
-  };
-
-  return [...rows, unmatched];
 }
 
 /** Builds STARTUP_EXPIRED by policy (FO-9.3.2-b, FO-9.3.2-g, MSF-3.1.6.3-b, AMB-26). */
@@ -191,8 +178,8 @@ export function startupExpiredTransitions(): EndpointTransition[] {
 }
 
 /**
- * Builds CONNECTED, taken in every state: the endpoint notes the connection and sends STATE, so
- * later state changes go out too (FO-7.10-a, FO-7.10-b).
+ * Builds CONNECTED, taken in every state a new connection can find: the endpoint notes the
+ * connection and sends STATE, so later state changes go out too (FO-7.10-a, FO-7.10-b).
  */
 export function connectedTransition(state: FailoverStateName): EndpointTransition {
   return {

@@ -234,14 +234,25 @@ type ExtraTransitions = Partial<
   Record<EndpointEvent['type'], EndpointTransition | EndpointTransition[]>
 >;
 
+/**
+ * States entered only on a STATE or UPDDONE over a connection and left when it fails
+ * (FO-9.8.4-c, FO-9.10.3-a), and never resumed by a restart (FO-9.3.2-c). A connection is
+ * established in them already, so CONNECTED never arrives there.
+ */
+const connectedOnlyStates: readonly FailoverStateName[] = ['NORMAL', 'POTENTIAL-CONFLICT'];
+
 /** Builds an operating state: its matrix row, communications failure, PAUSE, SHUTDOWN and `extra`. */
 function operatingState(state: FailoverStateName, entry: EntryAction[], extra: ExtraTransitions) {
+  const connected = connectedOnlyStates.includes(state)
+    ? {}
+    : { CONNECTED: connectedTransition(state) };
+
   return {
     meta: stateMeta[state],
     entry: [{ type: 'announceState', params: { state } } as const, ...entry],
     on: {
       PARTNER_STATE: partnerStateTransitions(state),
-      CONNECTED: connectedTransition(state),
+      ...connected,
       COMMUNICATIONS_FAILED: communicationsFailedTransition(state),
       ...haltTransitions(state),
       ...extra,

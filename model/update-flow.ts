@@ -41,7 +41,10 @@ export type UpdateFlowEvent =
 export type UpdateFlowEmitted =
   /** Mark every binding pending for the partner before answering UPDREQALL (FO-5.17-b). */
   | { type: 'MARK_ALL_PENDING' }
-  /** Count the bindings pending now and answer with COUNTED (FO-7.3.2-c). */
+  /**
+   * Count the bindings pending now and send COUNTED before any other event, because counting
+   * takes no other event (FO-7.3.2-c).
+   */
   | { type: 'COUNT_PENDING'; kind: UpdateRequestKind; xid: number }
   /** Rejected updates may go out again for a new request (FO-7.2.2-b). */
   | { type: 'FORGET_REJECTIONS' }
@@ -134,7 +137,7 @@ const updateFlowSetup = setup({
   },
 });
 
-/** Transitions every connected state shares: the window, requests and connection loss. */
+/** Transitions of idle and answering: the window, requests and connection loss. */
 const connectedTransitions = {
   CONNECTION_LOST: {
     target: 'disconnected' as const,
@@ -200,10 +203,10 @@ export const updateFlowMachine = updateFlowSetup.createMachine({
       meta: {
         doc:
           'A request arrived and the runtime is counting the bindings pending now, the only ones ' +
-          'UPDDONE waits for (FO-7.3.2-c). Leaves on COUNTED or CONNECTION_LOST.',
+          'UPDDONE waits for (FO-7.3.2-c). The runtime answers COUNT_PENDING with COUNTED before ' +
+          'any other event, so it is left only on COUNTED.',
       },
       on: {
-        ...connectedTransitions,
         COUNTED: {
           target: 'answering',
           actions: ['recordCount'],

@@ -1,5 +1,7 @@
 // Values a relationship config file may leave out, and the limits each field is checked against.
 
+import type { StartupExpiryPolicy } from '../../model/endpoint-types.js';
+
 /** TCP port of every failover server (FO-8.2-a). */
 export const FAILOVER_PORT = 647;
 
@@ -17,6 +19,8 @@ export const CONFIG_DEFAULTS = {
   maxClockSkew: 60,
   /** FO-5.9-a suggests 5 to 10 s after a short outage. */
   startupSeconds: 5,
+  /** The draft's default: resume the previous state and serve (FO-9.3.2-g). */
+  startupExpiry: 'previous-state',
   connectRetrySeconds: 5,
   /**
    * MCLT a secondary uses until the primary's CONNECT gives it one (FO-7.8.2-h); ISC dhcpd's
@@ -36,3 +40,11 @@ export const MAX_UPDATES_PER_MESSAGE = 16;
 
 /** relationship-name travels in one option; a longer name could not be sent. */
 export const MAX_RELATIONSHIP_NAME_LENGTH = 255;
+
+/** Values of `startupExpiry`, the STARTUP expiry policies of the endpoint machine. */
+export const STARTUP_EXPIRY_POLICIES: readonly StartupExpiryPolicy[] = [
+  'previous-state',
+  'keep-waiting',
+  'partner-down',
+  'serve-without-history',
+];

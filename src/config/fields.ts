@@ -19,6 +19,11 @@ export function describeValue(value: unknown): string {
     return 'nothing';
   }
 
+  // JSON.stringify writes a non-finite number (1e400 parses to Infinity) as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return String(value);
+  }
+
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

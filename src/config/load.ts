@@ -10,6 +10,7 @@ import {
   CONFIG_DEFAULTS,
   MAX_RELATIONSHIP_NAME_LENGTH,
   MAX_UPDATES_PER_MESSAGE,
+  STARTUP_EXPIRY_POLICIES,
   UINT32_MAX,
 } from './defaults.js';
 import {
@@ -50,6 +51,7 @@ const TOP_LEVEL_FIELDS = [
   'reservations',
   'maxClockSkew',
   'startupSeconds',
+  'startupExpiry',
   'connectRetrySeconds',
   'pools',
   'store',
@@ -154,6 +156,12 @@ export function parseRelationshipConfig(
       86_400,
       CONFIG_DEFAULTS.startupSeconds,
     ),
+    startupExpiry: readChoice(
+      object['startupExpiry'],
+      'startupExpiry',
+      STARTUP_EXPIRY_POLICIES,
+      profile === 'microsoft' ? MICROSOFT_DEFAULTS.startupExpiry : CONFIG_DEFAULTS.startupExpiry,
+    ),
     connectRetrySeconds: readInteger(
       object['connectRetrySeconds'],
       'connectRetrySeconds',
@@ -200,7 +208,28 @@ function readPools(value: unknown): AddressRange[] {
     throw invalidField('pools', value, 'a non-empty array of {start, end} address ranges');
   }
 
-  return value.map((entry: unknown, index) => readPool(entry, `pools[${index}]`));
+  const pools = value.map((entry: unknown, index) => readPool(entry, `pools[${index}]`));
+  rejectOverlappingPools(pools);
+  return pools;
+}
+
+/** Rejects pools that share an address, because its pool, and so its owner, would be ambiguous. */
+function rejectOverlappingPools(pools: readonly AddressRange[]): void {
+  const ordered = pools
+    .map((pool, index) => ({ index, start: ipv4ToNumber(pool.start), end: ipv4ToNumber(pool.end) }))
+    .sort((a, b) => a.start - b.start);
+  for (let i = 1; i < ordered.length; i++) {
+    const previous = ordered[i - 1];
+    const current = ordered[i];
+    if (previous !== undefined && current !== undefined && current.start <= previous.end) {
+      const other = pools[previous.index];
+      throw invalidField(
+        `pools[${current.index}]`,
+        pools[current.index],
+        `a range that does not overlap pools[${previous.index}] (${other?.start}-${other?.end})`,
+      );
+    }
+  }
 }
 
 function readPool(value: unknown, field: string): AddressRange {

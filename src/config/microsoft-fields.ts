@@ -32,6 +32,8 @@ export const MICROSOFT_DEFAULTS = {
   reservePercent: 5,
   /** Windows' Connect Retry timer, 1 minute (MSF-3.1.2.2-a). */
   connectRetrySeconds: 60,
+  /** Windows serves in COMMUNICATIONS-INTERRUPTED after STARTUP on a first start (MSF-3.1.6.3-b). */
+  startupExpiry: 'serve-without-history',
 } as const;
 
 /**

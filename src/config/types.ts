@@ -1,7 +1,7 @@
 // The configuration of one failover relationship, as `dhcpf serve --config FILE` reads it (JSON).
 
 import type { WireProfile } from '../wire/types.js';
-import type { Role } from '../../model/endpoint-types.js';
+import type { Role, StartupExpiryPolicy } from '../../model/endpoint-types.js';
 import type { SharedSecret } from './shared-secret.js';
 import type { MetricsConfig } from './operator-fields.js';
 
@@ -64,6 +64,15 @@ export interface RelationshipConfig {
   maxClockSkew: number;
   /** Seconds in STARTUP before falling back to the previous state (FO-9.3.2-d). */
   startupSeconds: number;
+  /**
+   * Policy for a STARTUP that ends without any STATE from the partner (FO-9.3.2-g): resume the
+   * `previous-state`, `keep-waiting`, `partner-down` to commission a server alone (FO-9.3.2-b), or
+   * `serve-without-history`, COMMUNICATIONS-INTERRUPTED on a first start (MSF-3.1.6.3-b). The
+   * loader's default is `previous-state` in the isc profile and `serve-without-history` in the
+   * microsoft one. A config built without the loader may leave it out, which means
+   * `previous-state`.
+   */
+  startupExpiry?: StartupExpiryPolicy;
   /** Seconds between connection attempts (FO-8.2-b). */
   connectRetrySeconds: number;
   /** Addresses of this relationship's pools. */

@@ -5,7 +5,12 @@
 import { EventEmitter } from 'node:events';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { endpointMachine, serverStateToSend, type EndpointContext } from '../../model/endpoint.js';
-import type { EndpointEmitted, EndpointEvent, Role } from '../../model/endpoint-types.js';
+import type {
+  EndpointEmitted,
+  EndpointEvent,
+  Role,
+  StartupExpiryPolicy,
+} from '../../model/endpoint-types.js';
 import { LogEvent, type Logger } from '../log.js';
 import { nowSeconds, type Clock } from '../peer/timers.js';
 import type { EndpointRecord, LeaseStore } from '../store/types.js';
@@ -39,6 +44,8 @@ export interface EndpointDriverOptions {
   mclt(): number | undefined;
   /** Observer of the endpoint actor's events, such as `dhcpf inspect`. */
   inspect?: (event: InspectionEvent) => void;
+  /** Policy of STARTUP_EXPIRED; `previous-state` when absent (FO-9.3.2-g, MSF-3.1.6.3-b). */
+  startupExpiry?: StartupExpiryPolicy;
 }
 
 type EndpointActor = Actor<typeof endpointMachine>;
@@ -59,7 +66,7 @@ export class EndpointDriver extends EventEmitter<EndpointDriverEvents> {
     this.stateStartedAt = nowSeconds(options.clock);
     this.resumedStartedAt = record?.startTimeOfState ?? this.stateStartedAt;
     this.actor = createActor(endpointMachine, {
-      input: endpointInputOf(record, options.role),
+      input: { ...endpointInputOf(record, options.role), startupExpiry: options.startupExpiry },
       inspect: (inspection) => {
         options.inspect?.(inspection);
         if (inspection.type === '@xstate.microstep') {

@@ -185,6 +185,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.startTimer(this.config.startupSeconds * 1000, () => this.onStartupExpired());
     this.scheduleOperatingTime();
     await this.link.start();
+    // T6 and T8 run with or without a DHCP front end: leases from the partner expire here too.
+    this.timers.add(startLeaseExpiry({ failover: this, clock: this.clock, logger: this.logger }));
     await this.startDHCP();
     this.logger.info(
       { event: LogEvent.PEER_STARTED, listeningPort: this.listeningPort, store: this.store.path },
@@ -237,7 +239,6 @@ export class Peer extends EventEmitter<PeerEvents> {
       clock: this.clock,
       logger: this.logger,
     });
-    this.timers.add(startLeaseExpiry({ failover: this, clock: this.clock, logger: this.logger }));
   }
 
   /**

@@ -68,6 +68,11 @@ const FIRST_OPTIONAL_TYPE = 128;
 export class FailoverConnection extends EventEmitter<ConnectionEvents> {
   /** Set by the link once CONNECT and CONNECTACK are done (FO-7.12-a). */
   established = false;
+  /**
+   * Ends the established connection for `disconnect` in place of this class. The link sets it,
+   * so that its connection machine takes every deliberate close as CLOSE (FO-8.6-c).
+   */
+  onDisconnect: ((rejectReason: number, text: string) => void) | undefined;
   readonly remoteAddress: string;
   readonly counters: MessageCounters = { sent: 0, received: 0 };
 
@@ -154,10 +159,16 @@ export class FailoverConnection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Ends the connection on purpose. On an established connection a DISCONNECT with the reason
-   * goes first (FO-8.6-c, FO-7.12-a); before that there is nothing to tell the partner.
+   * goes first (FO-8.6-c, FO-7.12-a), sent through `onDisconnect` when it is set; before that
+   * there is nothing to tell the partner.
    */
   disconnect(rejectReason: number, text: string): void {
     if (this.closed) {
+      return;
+    }
+
+    if (this.established && this.onDisconnect !== undefined) {
+      this.onDisconnect(rejectReason, text);
       return;
     }
 

@@ -150,6 +150,18 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
   }
 
   /**
+   * Ends the established connection on purpose, if there is one: the machine's CLOSE sends
+   * DISCONNECT with `rejectReason` and `text`, then closes the socket (FO-8.6-c, FO-7.12-a).
+   */
+  disconnect(rejectReason: number, text: string): void {
+    if (this.connection === undefined) {
+      return;
+    }
+
+    this.dispatch({ type: 'CLOSE', rejectReason }, { reason: text });
+  }
+
+  /**
    * Sends an event to the connection machine. `texts` name the close it may lead to. The
    * established session goes to the endpoint once the machine has finished with the event.
    */
@@ -394,6 +406,14 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
       tap: this.tapConnection?.(socket, this.config.role === 'primary'),
     });
     connection.on('close', (reason) => this.onConnectionClosed(connection, reason));
+    // Only the tracked connection becomes established, so its deliberate close is the machine's.
+    connection.onDisconnect = (rejectReason, text) => {
+      if (connection === this.current) {
+        this.disconnect(rejectReason, text);
+      } else {
+        connection.close(text);
+      }
+    };
     connection.on('sendTimerExpired', () => {
       if (connection === this.current) {
         this.dispatch({ type: 'TSEND_EXPIRED' });

@@ -49,6 +49,7 @@ describe('parseRelationshipConfig', () => {
       split: 128,
       maxClockSkew: 60,
       startupSeconds: 5,
+      startupExpiry: 'previous-state',
       connectRetrySeconds: 5,
       pools: [{ start: '10.77.1.0', end: '10.77.2.99' }],
       store: '/var/lib/dhcpf/fo.db',

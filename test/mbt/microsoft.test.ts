@@ -1,6 +1,7 @@
-// The microsoft-profile pair on the model-based harness. Two real peers with a shared secret and a
+// The microsoft profile on the model-based harness. Two real peers with a shared secret and a
 // manual clock go from a first start to NORMAL. The test checks each peer's endpoint transitions
-// against the endpoint machine and compares the leases on both sides.
+// against the endpoint machine and compares the leases on both sides. A lone peer shows the
+// profile's STARTUP expiry policy.
 
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -49,6 +50,7 @@ function modelTransitions(role: Role, events: readonly EndpointEvent[]): string[
     lastOperatingTime: 0,
     hasSyncedBefore: false,
     storageLost: false,
+    startupExpiry: 'serve-without-history',
   });
   const taken: string[] = [];
   for (const event of events) {
@@ -69,6 +71,23 @@ const partnerRecovering: EndpointEvent = {
   startTimeOfState: 0,
   partnerHasHistory: false,
 };
+
+describe('microsoft peer alone on the model-based harness', () => {
+  it('serves in COMMUNICATIONS-INTERRUPTED when STARTUP ends on a first start (MSF-3.1.6.3-b)', async () => {
+    const clock = new ManualClock();
+    const secondary = await startObserved('secondary', temporaryDirectory(), clock, {});
+
+    clock.advance(secondary.peer.config.startupSeconds * 1000);
+    await waitForState(secondary.peer, 'COMMUNICATIONS-INTERRUPTED');
+    const taken = secondary.own.steps
+      .filter((step) => step.machine === 'endpoint')
+      .map((step) => step.transitionId);
+
+    expect(secondary.peer.config.startupExpiry).toBe('serve-without-history');
+    expect(taken).toEqual(modelTransitions('secondary', [{ type: 'STARTUP_EXPIRED' }]));
+    expect(taken).toEqual(['endpoint:STARTUP.STARTUP_EXPIRED[2]']);
+  });
+});
 
 describe('microsoft pair on the model-based harness', () => {
   it('reaches NORMAL from a first start through RECOVER with every lease copied (FO-9.5.2-c, FO-9.7.2-a)', async () => {

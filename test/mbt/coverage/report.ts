@@ -1,7 +1,6 @@
 // The coverage line of the model-based tests: states, transitions and rule IDs the real peer went
 // through, against everything the machine definitions contain, with each uncovered one named.
 
-import { modelInvariantGaps, runtimeGaps } from './runtime-gaps.js';
 import {
   machineNames,
   stateKeysOf,
@@ -20,10 +19,13 @@ export interface CoverageReport {
   line: string;
   /** One line per machine, then one per uncovered state, transition and rule ID. */
   details: string[];
-  /** Reachable in the model, not a known runtime gap, and not covered: a path is missing. */
+  /**
+   * Every transition no run took, with the reason: no path takes it, or no context and event of
+   * the model enables it at all.
+   */
   missing: string[];
-  /** Listed as runtime gaps but covered after all: the list is out of date. */
-  coveredGaps: string[];
+  /** `machine:state` of every state no run entered. */
+  uncoveredStates: string[];
 }
 
 function count(covered: number, total: number, what: string): string {
@@ -31,16 +33,6 @@ function count(covered: number, total: number, what: string): string {
 }
 
 function reasonOf(transition: TransitionInfo, modelReachable: ReadonlySet<string>): string {
-  const gap = runtimeGaps[transition.id];
-  if (gap !== undefined) {
-    return `runtime gap: ${gap}`;
-  }
-
-  const invariant = modelInvariantGaps[transition.id];
-  if (invariant !== undefined) {
-    return `unreachable in the model: ${invariant}`;
-  }
-
   return modelReachable.has(transition.id) ? 'no path covers it' : 'unreachable in the model';
 }
 
@@ -66,10 +58,9 @@ export function coverageReport(
 
   const reasons = uncovered.map((transition) => reasonOf(transition, modelReachable));
   const modelUnreachable = reasons.filter((reason) => reason.startsWith('unreachable')).length;
-  const gaps = reasons.filter((reason) => reason.startsWith('runtime gap')).length;
   const line = [
     count(statesCovered.length, states.length, 'states'),
-    `${count(covered.length, all.length, 'transitions')} (uncovered: ${modelUnreachable} unreachable in the model, ${gaps} runtime gaps, ${uncovered.length - modelUnreachable - gaps} without a path)`,
+    `${count(covered.length, all.length, 'transitions')} (uncovered: ${modelUnreachable} unreachable in the model, ${uncovered.length - modelUnreachable} without a path)`,
     `rule IDs exercised ${rulesExercised.size} of ${rules.size}`,
   ].join(', ');
   const details = [
@@ -89,16 +80,12 @@ export function coverageReport(
   return {
     line,
     details,
-    missing: uncovered
-      .filter((transition) => reasonOf(transition, modelReachable) === 'no path covers it')
-      .map(describeTransition),
-    coveredGaps: covered
-      .filter(
-        (transition) =>
-          runtimeGaps[transition.id] !== undefined ||
-          modelInvariantGaps[transition.id] !== undefined,
-      )
-      .map((transition) => transition.id),
+    missing: uncovered.map(
+      (transition) => `${describeTransition(transition)}: ${reasonOf(transition, modelReachable)}`,
+    ),
+    uncoveredStates: states
+      .filter((entry) => !statesCovered.includes(entry))
+      .map(({ machine, state }) => `${machine}:${state}`),
   };
 }
 

@@ -17,7 +17,7 @@ import {
 } from '../../peer/peer-fixtures.js';
 import { RawListener, type RawPartner } from '../../peer/raw-partner.js';
 import { recorder } from '../coverage/recorder.js';
-import { PeerUnderTest } from '../harness/peer-under-test.js';
+import { PeerUnderTest, serverStateOf } from '../harness/peer-under-test.js';
 import { expectTaken, type ScriptedPath } from './scripted-path.js';
 
 /** A receive-timer short enough for a path to run it out: tSend is a third of it (E-10). */
@@ -124,6 +124,52 @@ async function secondaryStops(afterSTATE: boolean): Promise<void> {
   await expectTaken(mark, [c(`${afterSTATE ? 'communications-ok' : 'awaiting-STATE'}.STOP[0]`)]);
 }
 
+/** Sends a STATE with server-state twice, which ends the connection through CLOSE (FO-8.6-c). */
+async function secondaryClosesOnRepeatedOption(afterSTATE: boolean): Promise<void> {
+  const mark = recorder.mark;
+  const harness = await secondary();
+  await harness.connect();
+  const state = afterSTATE ? 'communications-ok' : 'awaiting-STATE';
+  if (afterSTATE) {
+    harness.sendSTATE('NORMAL', false, harness.t0);
+    await expectTaken(mark, [c('awaiting-STATE.STATE_RECEIVED[0]')]);
+  }
+
+  const partner = harness.requirePartner();
+  partner.send(
+    MessageType.STATE,
+    [...stateOptions('NORMAL', false, harness.t0), option(OptionCode.SERVER_STATE, 2)],
+    2,
+  );
+  const disconnect = await partner.nextOfType(MessageType.DISCONNECT);
+  await partner.expectClosed();
+
+  expect(findOption(disconnect, OptionCode.REJECT_REASON)).toBe(RejectReason.UNKNOWN);
+  await expectTaken(mark, [c(`${state}.CLOSE[0]`), c('closing.SOCKET_CLOSED[0]')]);
+}
+
+/** Pauses a primary before the partner's STATE, and PAUSED closes the connection (FO-9.13-a). */
+async function primaryPausedBeforeSTATE(): Promise<void> {
+  const mark = recorder.mark;
+  const harness = await primary();
+  await harness.connect();
+  const partner = harness.requirePartner();
+  const from = partner.received.length;
+  harness.peer.pause();
+  await partner.expectClosed();
+  const [state, disconnect] = partner.received.slice(from);
+
+  expect(partner.received.slice(from).map((message) => message.type)).toEqual([
+    MessageType.STATE,
+    MessageType.DISCONNECT,
+  ]);
+  expect(state === undefined ? undefined : serverStateOf(state)).toBe('PAUSED');
+  expect(
+    disconnect === undefined ? undefined : findOption(disconnect, OptionCode.REJECT_REASON),
+  ).toBe(RejectReason.UNKNOWN);
+  await expectTaken(mark, [c('awaiting-STATE.CLOSE[0]'), c('closing.SOCKET_CLOSED[2]')]);
+}
+
 async function secondaryClosedBeforeSTATE(): Promise<void> {
   const mark = recorder.mark;
   const harness = await secondary();
@@ -217,13 +263,13 @@ async function primaryLifecycle(): Promise<void> {
   harness.sendSTATE('NORMAL', false, harness.t0);
   await expectTaken(mark, [c('awaiting-STATE.STATE_RECEIVED[0]')]);
   await harness.dropConnection();
-  await expectTaken(mark, [c('communications-ok.SOCKET_CLOSED[2]')]);
+  await expectTaken(mark, [c('communications-ok.SOCKET_CLOSED[1]')]);
 
   // FO-8.6-a: after losing an established connection the primary connects again at once.
   await harness.connect();
   await expectTaken(mark, [c('retry-wait.RETRY_EXPIRED[0]'), c('connecting.SOCKET_CONNECTED[0]')]);
   await harness.dropConnection();
-  await expectTaken(mark, [c('awaiting-STATE.SOCKET_CLOSED[2]')]);
+  await expectTaken(mark, [c('awaiting-STATE.SOCKET_CLOSED[1]')]);
 }
 
 async function primaryReceiveTimer(): Promise<void> {
@@ -303,7 +349,7 @@ async function primaryHandshakeFailures(): Promise<void> {
   harness.advance(5);
   const third = await harness.acceptConnection();
   third.partner.close();
-  await expectTaken(mark, [c('awaiting-CONNECTACK.SOCKET_CLOSED[3]')]);
+  await expectTaken(mark, [c('awaiting-CONNECTACK.SOCKET_CLOSED[0]')]);
 
   harness.advance(5);
   await harness.acceptConnection();
@@ -381,6 +427,21 @@ export const connectionPaths: ScriptedPath[] = [
     id: c('secondary-closed-early'),
     title: 'secondary listens again after a close before STATE (FO-8.2-j)',
     run: secondaryClosedBeforeSTATE,
+  },
+  {
+    id: c('secondary-close-early'),
+    title: 'secondary sends DISCONNECT 254 and closes on a malformed first STATE (FO-8.6-c)',
+    run: () => secondaryClosesOnRepeatedOption(false),
+  },
+  {
+    id: c('secondary-close'),
+    title: 'secondary sends DISCONNECT 254 and closes on a second, malformed STATE (FO-8.6-c)',
+    run: () => secondaryClosesOnRepeatedOption(true),
+  },
+  {
+    id: c('primary-pause'),
+    title: 'primary sends STATE(PAUSED), then DISCONNECT, and closes when paused (FO-9.13-a)',
+    run: primaryPausedBeforeSTATE,
   },
   {
     id: c('secondary-reject'),

@@ -25,11 +25,15 @@ function describeEvent(event: EndpointEvent): string {
 
 /** Returns the test title of a path: its start, its events and the transition it ends with. */
 export function describePath(path: EndpointPath): string {
-  const { role, recordedState, hasSyncedBefore } = path.start;
+  const { role, recordedState, hasSyncedBefore, startupExpiry } = path.start;
   const synced = hasSyncedBefore ? 'synced' : 'never synced';
   const events = path.steps.map((item) => describeEvent(item.event)).join(', ');
   const last = path.steps.at(-1);
-  return `${path.id} -> ${last?.state}: ${role} restarted from ${recordedState} (${synced}), ${events}`;
+  const started =
+    recordedState === undefined
+      ? `${role} started first with ${startupExpiry}`
+      : `${role} restarted from ${recordedState} (${synced})`;
+  return `${path.id} -> ${last?.state}: ${started}, ${events}`;
 }
 
 async function perform(harness: PeerUnderTest, event: EndpointEvent, elapsed: number) {
@@ -70,6 +74,20 @@ function endpointTransitionsSince(mark: number): string[] {
     .map((item) => item.transitionId);
 }
 
+/**
+ * Checks that entering PAUSED sent STATE(PAUSED), then DISCONNECT, and closed the connection
+ * (FO-9.13-a, FO-8.6-c). The harness then drops the closed partner, so CONNECTED opens a new one.
+ */
+async function expectClosedAfterPause(harness: PeerUnderTest, from: number): Promise<void> {
+  const partner = harness.requirePartner();
+  await partner.closed;
+  harness.partner = undefined;
+  const sent = partner.received.slice(from);
+
+  expect(sent.map((message) => message.type)).toEqual([MessageType.STATE, MessageType.DISCONNECT]);
+  expect(sent[0] === undefined ? undefined : serverStateOf(sent[0])).toBe('PAUSED');
+}
+
 /** Checks the wire: STATE for a state change while connected, and the requests the step sends. */
 async function expectWire(harness: PeerUnderTest, from: number, step: PathStep, changed: boolean) {
   if (changed && step.connected) {
@@ -107,6 +125,7 @@ export async function runEndpointPath(path: EndpointPath): Promise<void> {
     role: path.start.role,
     recordedState: path.start.recordedState,
     hasSyncedBefore: path.start.hasSyncedBefore,
+    config: { startupExpiry: path.start.startupExpiry },
   });
   let elapsed = 0;
   let previous = harness.peer.state;
@@ -115,16 +134,25 @@ export async function runEndpointPath(path: EndpointPath): Promise<void> {
     const wireMark = step.event.type === 'CONNECTED' ? 0 : harness.receivedCount;
     await perform(harness, step.event, elapsed);
     elapsed += advanceFor(step.event, elapsed);
+    const expected = [
+      step.transitionId,
+      ...(step.followedBy === undefined ? [] : [step.followedBy]),
+    ];
     await waitUntil(
-      () => endpointTransitionsSince(mark).includes(step.transitionId),
-      `${step.transitionId} after ${describeEvent(step.event)}, peer in ${harness.peer.state}`,
+      () => expected.every((id) => endpointTransitionsSince(mark).includes(id)),
+      `${expected.join(', ')} after ${describeEvent(step.event)}, peer in ${harness.peer.state}`,
     );
 
-    expect(endpointTransitionsSince(mark)).toEqual([step.transitionId]);
+    expect(endpointTransitionsSince(mark)).toEqual(expected);
     expect(harness.peer.state).toBe(step.state);
     expect(harness.peer.store.readEndpoint(RELATIONSHIP)?.state).toBe(step.state);
     const changed = step.state !== previous || reenteringTransitions.has(step.transitionId);
-    await expectWire(harness, wireMark, step, changed);
+    if (step.followedBy === undefined) {
+      await expectWire(harness, wireMark, step, changed);
+    } else {
+      await expectClosedAfterPause(harness, wireMark);
+    }
+
     previous = step.state;
   }
 }

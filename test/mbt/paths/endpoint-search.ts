@@ -1,22 +1,25 @@
-// Generates the endpoint paths: a breadth-first search over the endpoint machine, from every stored
-// record a restart can find, that keeps only the events the runtime can raise at that point. Each
-// path ends with the first transition it is the shortest way to; paths whose target an earlier,
-// longer path already passes are dropped.
+// Generates the endpoint paths by a breadth-first search over the endpoint machine that keeps only
+// the events the runtime can raise at each point. The search starts from every stored record a
+// restart can find and from a first start with each STARTUP expiry policy. Each path ends with the
+// first transition it is the shortest way to; paths whose target an earlier, longer path already
+// passes are dropped.
 
 import { initialTransition, transition } from 'xstate';
 import { endpointMachine, type EndpointSnapshot } from '../../../model/endpoint.js';
-import type { EndpointEvent, Role } from '../../../model/endpoint-types.js';
+import type { EndpointEvent, Role, StartupExpiryPolicy } from '../../../model/endpoint-types.js';
 import { partnerStateNames } from '../../../model/partner-reactions.js';
 import type { FailoverStateName } from '../../../src/wire/codes.js';
 import { parameterlessEndpointEvents } from '../coverage/model-reachability.js';
 import { transitionIdOf, type TransitionDefinitionLike } from '../coverage/transition-list.js';
 import { SEEDED_MCLT, STARTUP_SECONDS, SAFE_PERIOD_SECONDS } from '../harness/timing.js';
 
-/** The stored record a path starts from: role and the state the last run left. */
+/** The stored record a path starts from, and the configured STARTUP expiry policy. */
 export interface PathStart {
   role: Role;
-  recordedState: FailoverStateName;
+  /** The state the last run left; undefined for a first start, with no record. */
+  recordedState: FailoverStateName | undefined;
   hasSyncedBefore: boolean;
+  startupExpiry: StartupExpiryPolicy;
 }
 
 /** One step: the model event, the transition the model takes for it, the state after it. */
@@ -28,6 +31,11 @@ export interface PathStep {
   requests: ('UPDREQ' | 'UPDREQALL')[];
   /** A connection exists after the step, so a state change goes out as STATE (FO-7.10-b). */
   connected: boolean;
+  /**
+   * The transition of the COMMUNICATIONS_FAILED the runtime raises itself right after this step's
+   * transition: entering PAUSED closes the connection (FO-9.13-a).
+   */
+  followedBy?: string;
 }
 
 export interface EndpointPath {
@@ -140,16 +148,43 @@ function requestsOf(actions: readonly unknown[]): PathStep['requests'] {
   return requests;
 }
 
-/** Takes one step, or returns undefined when the machine ignores the event or the runtime cannot follow. */
-function step(node: SearchNode, event: EndpointEvent): SearchNode | undefined {
-  const [definition] = endpointMachine.getTransitionData(node.snapshot, event);
-  if (definition === undefined) {
+function transitionIdFor(snapshot: EndpointSnapshot, event: EndpointEvent): string | undefined {
+  const [definition] = endpointMachine.getTransitionData(snapshot, event);
+  // XState's definitions have the fields TransitionDefinitionLike names.
+  return definition === undefined
+    ? undefined
+    : (transitionIdOf(definition as unknown as TransitionDefinitionLike) ?? '');
+}
+
+/**
+ * Applies the COMMUNICATIONS_FAILED that follows PAUSE while connected, because the runtime closes
+ * the connection after STATE(PAUSED) (FO-9.13-a).
+ */
+function closedAfterPause(
+  snapshot: EndpointSnapshot,
+  event: EndpointEvent,
+): { snapshot: EndpointSnapshot; followedBy: string } | undefined {
+  if (event.type !== 'PAUSE' || snapshot.value !== 'PAUSED' || !snapshot.context.connected) {
     return undefined;
   }
 
-  // XState's definitions have the fields TransitionDefinitionLike names.
-  const transitionId = transitionIdOf(definition as unknown as TransitionDefinitionLike) ?? '';
-  const [next, actions] = transition(endpointMachine, node.snapshot, event);
+  const failed: EndpointEvent = { type: 'COMMUNICATIONS_FAILED' };
+  const followedBy = transitionIdFor(snapshot, failed);
+  return followedBy === undefined
+    ? undefined
+    : { snapshot: transition(endpointMachine, snapshot, failed)[0], followedBy };
+}
+
+/** Takes one step, or returns undefined when the machine ignores the event or the runtime cannot follow. */
+function step(node: SearchNode, event: EndpointEvent): SearchNode | undefined {
+  const transitionId = transitionIdFor(node.snapshot, event);
+  if (transitionId === undefined) {
+    return undefined;
+  }
+
+  const [taken, actions] = transition(endpointMachine, node.snapshot, event);
+  const closed = closedAfterPause(taken, event);
+  const next = closed?.snapshot ?? taken;
   const elapsed = node.facts.elapsed + advanceFor(event, node.facts.elapsed);
   const state = next.value;
   // RECOVER-WAIT ends MCLT after the seeded failure time; once that is past, entering it ends it
@@ -164,37 +199,67 @@ function step(node: SearchNode, event: EndpointEvent): SearchNode | undefined {
     event.type === 'COMMUNICATIONS_FAILED' || event.type === 'UPDDONE'
       ? false
       : node.facts.requestOutstanding || requests.length > 0;
+  const pathStep: PathStep = { event, transitionId, state, requests, connected };
+  if (closed !== undefined) {
+    pathStep.followedBy = closed.followedBy;
+  }
+
   return {
     snapshot: next,
-    facts: { requestOutstanding, elapsed },
+    facts: { requestOutstanding: requestOutstanding && connected, elapsed },
     start: node.start,
-    steps: [...node.steps, { event, transitionId, state, requests, connected }],
+    steps: [...node.steps, pathStep],
   };
 }
 
 function keyOf(node: SearchNode): string {
   const context = node.snapshot.context;
-  // Guards read only the partner's history, so the rest of the partner record is left out.
-  const reduced = { ...context, partner: context.partner?.hasHistory };
+  const inStartup = node.snapshot.value === 'STARTUP';
+  // Guards read only the partner's history, so the rest of the partner record is left out, and
+  // only STARTUP reads the expiry policy and whether a state was recorded.
+  const reduced = {
+    ...context,
+    partner: context.partner?.hasHistory,
+    startupExpiry: inStartup ? context.startupExpiry : undefined,
+    noStateRecorded: inStartup ? context.noStateRecorded : undefined,
+  };
   return JSON.stringify([node.snapshot.value, reduced, node.facts]);
 }
 
+/** Starts that only the expiry policies other than `previous-state` need: a first start. */
+const policyStarts: readonly PathStart[] = (
+  ['keep-waiting', 'partner-down', 'serve-without-history'] as const
+).map((startupExpiry) => ({
+  role: 'primary',
+  recordedState: undefined,
+  hasSyncedBefore: false,
+  startupExpiry,
+}));
+
+function nodeOf(start: PathStart): SearchNode {
+  const [snapshot] = initialTransition(endpointMachine, {
+    role: start.role,
+    previousState: start.recordedState,
+    lastOperatingTime: 0,
+    hasSyncedBefore: start.hasSyncedBefore,
+    storageLost: false,
+    startupExpiry: start.startupExpiry,
+  });
+  return { snapshot, facts: { requestOutstanding: false, elapsed: 0 }, start, steps: [] };
+}
+
 function startsOf(): SearchNode[] {
-  return (['secondary', 'primary'] as const).flatMap((role) =>
+  const restarts = (['secondary', 'primary'] as const).flatMap((role) =>
     [true, false].flatMap((hasSyncedBefore) =>
-      recordedStates.map((recordedState): SearchNode => {
-        const start = { role, recordedState, hasSyncedBefore };
-        const [snapshot] = initialTransition(endpointMachine, {
-          role,
-          previousState: recordedState,
-          lastOperatingTime: 0,
-          hasSyncedBefore,
-          storageLost: false,
-        });
-        return { snapshot, facts: { requestOutstanding: false, elapsed: 0 }, start, steps: [] };
-      }),
+      recordedStates.map((recordedState): PathStart => ({
+        role,
+        recordedState,
+        hasSyncedBefore,
+        startupExpiry: 'previous-state',
+      })),
     ),
   );
+  return [...restarts, ...policyStarts].map(nodeOf);
 }
 
 /** Finds the shortest feasible path to each transition the search reaches. */
