@@ -168,12 +168,14 @@ export function formatImportSummary(result: IscImportResult): string {
         `from ${result.leases.declarations} lease declarations, all pending for the partner`,
     );
     if (result.leases.outsidePools > 0) {
-      lines.push(`left out ${result.leases.outsidePools} leases outside the failover pools`);
+      lines.push(
+        `left out ${countOf(result.leases.outsidePools, 'lease')} outside the failover pools`,
+      );
     }
 
     if (result.leases.endlessLeases > 0) {
       lines.push(
-        `${result.leases.endlessLeases} leases end never; they are stored without an expiry`,
+        `${countOf(result.leases.endlessLeases, 'lease')} without an end; stored without an expiry`,
       );
     }
 
@@ -224,4 +226,9 @@ export function registerImportCommand(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+/** Formats a count with its noun, singular for one: "1 lease", "3 leases". */
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

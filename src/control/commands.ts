@@ -102,7 +102,7 @@ function requireAccepted(
   if (restartRule !== undefined) {
     throw new ControlError(
       CONTROL_ERROR_CODES.forbiddenInState,
-      `${command} is not accepted in ${state}, which only a restart leaves (${restartRule})`,
+      `${command} is not accepted in ${state}, which only a restart leaves (${restartRule})${state === 'PAUSED' ? '; resume restarts the server' : ''}`,
       [restartRule],
     );
   }
@@ -170,13 +170,13 @@ function checkPartnerDownSince(since: number, status: PeerStatus, from: Failover
   }
 
   const reason = status.connection.communicationsOk
-    ? 'now, because communications with the partner are ok'
-    : `${isoTime(status.local.since)}, when ${from} began, because the partner may have operated until then`;
+    ? 'now or later, because communications with the partner are ok'
+    : `${isoTime(status.local.since)} or later, when ${from} began, because the partner may have operated until then`;
   const earliest = status.connection.communicationsOk ? status.now : status.local.since;
   if (since < earliest) {
     throw new ControlError(
       CONTROL_ERROR_CODES.invalidRequest,
-      `partner-down since ${isoTime(since)} is too early, expected ${reason}, or later`,
+      `partner-down since ${isoTime(since)} is too early, expected ${reason}`,
       ['FO-5.2.1-a'],
     );
   }
@@ -188,12 +188,14 @@ function shutdown(request: ControlRequest, target: ControlTarget): CommandResult
   const from = peer.state;
   const rules = requireAccepted('shutdown', 'SHUTDOWN', from);
   const wasConnected = peer.status().connection.communicationsOk;
-  const result = accepted(
-    request,
-    `entering SHUTDOWN from ${from}; STATE(SHUTDOWN) goes to the partner, and the server stops ` +
-      `once the partner reports PARTNER-DOWN or after ${SHUTDOWN_WAIT_MS / 1000} s`,
-    [...rules, 'FO-9.14.2-c'],
-  );
+  const plan = wasConnected
+    ? `STATE(SHUTDOWN) goes to the partner, and the server stops once the partner reports ` +
+      `PARTNER-DOWN or after ${SHUTDOWN_WAIT_MS / 1000} s`
+    : 'no partner is connected to tell, so the server stops now';
+  const result = accepted(request, `entering SHUTDOWN from ${from}; ${plan}`, [
+    ...rules,
+    'FO-9.14.2-c',
+  ]);
   result.after = async () => {
     await peer.shutdown();
     if (wasConnected) {

@@ -182,7 +182,7 @@ describe('control commands in RECOVER and PAUSED', () => {
     );
     expect(paused.rules).toEqual(['FO-9.13-a', 'FO-9.13.1-a']);
     expect(rejectedPause.error).toBe(
-      'pause is not accepted in PAUSED, which only a restart leaves (FO-9.13.2-a)',
+      'pause is not accepted in PAUSED, which only a restart leaves (FO-9.13.2-a); resume restarts the server',
     );
     expect(rejectedPartnerDown.rules).toEqual(['FO-9.13.2-a']);
     expect(resumed.rules).toContain('FO-9.13.2-a');
@@ -281,6 +281,7 @@ describe('control commands on a connected pair', () => {
     store.close();
 
     expect(response.rules).toEqual(['FO-9.14.1-a', 'FO-9.14.1-b', 'FO-9.14.2-c']);
+    expect(response.action).toContain('STATE(SHUTDOWN) goes to the partner');
     expect(pair.secondary.supervisor.peer.state).toBe('PARTNER-DOWN');
     expect(record?.state).toBe('SHUTDOWN');
     expect(record?.previousState).toBe('RECOVER');
