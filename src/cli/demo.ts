@@ -427,7 +427,7 @@ function printSummary(
     'Both servers are NORMAL.',
     `  time taken          ${(elapsedMs / 1000).toFixed(2)} s`,
     `  states              primary ${primary.state}, secondary ${secondary.state}`,
-    `  bindings            primary ${primary.store.countBindings()}, secondary ${secondaryBindings} (of ${leases} ${leases === 1 ? 'lease' : 'leases'})`,
+    `  bindings            primary ${primary.store.countBindings()}, secondary ${secondaryBindings} (${statusCounts(secondary)}; ${leases} preloaded)`,
     `  messages sent       primary ${primaryStats.messagesSent}, secondary ${secondaryStats.messagesSent}`,
     `  binding updates     primary sent ${primaryStats.bindingsSent}, secondary stored ${secondaryStats.bindingsReceived}`,
     `  DHCP clients        ${leased} of ${clients.length} leased, ${unacknowledged} updates unacknowledged`,
@@ -435,6 +435,16 @@ function printSummary(
   ];
   process.stdout.write(lines.join('\n'));
   return secondaryBindings >= leases && leased === clients.length ? 0 : 1;
+}
+
+/** Formats a store's bindings by binding-status, such as "1003 ACTIVE, 127 BACKUP". */
+function statusCounts(peer: Peer): string {
+  const counts = new Map<string, number>();
+  for (const binding of peer.store.allBindings()) {
+    counts.set(binding.bindingStatus, (counts.get(binding.bindingStatus) ?? 0) + 1);
+  }
+
+  return [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
 }
 
 function printTimeout(primary: Peer, secondary: Peer, timeoutSeconds: number): number {

@@ -249,6 +249,9 @@ describe('dhcpf demo', () => {
     expect(steps.every((index) => index >= 0)).toBe(true);
     expect(steps).toEqual([...steps].sort((a, b) => a - b));
     expect(lines).toContain('  DHCP clients        2 of 2 leased, 0 updates unacknowledged');
+    expect(lines.find((line) => line.startsWith('  bindings '))).toMatch(
+      /secondary (\d+) \(22 ACTIVE, \d+ BACKUP; 20 preloaded\)$/,
+    );
     expect(lines.some((line) => /secondary DHCPACK \S+, lease 30 s/.test(line))).toBe(true);
   });
 });
