@@ -47,7 +47,13 @@ export interface ReceivedBindingUpdate {
 }
 
 export type BindingUpdateDecision =
-  | { accepted: true; bindingStatus: BindingStatusName; rule: string }
+  | {
+      accepted: true;
+      bindingStatus: BindingStatusName;
+      rule: string;
+      /** The update is older than the stored binding: acknowledge it and keep what is stored. */
+      keepStored?: boolean;
+    }
   | { accepted: false; rejectReason: number; message: string; rule: string };
 
 /**
@@ -235,6 +241,57 @@ function tiesWithPartnerOwnUpdate(
   );
 }
 
+/**
+ * Breaks the other tie of time(1): an ACTIVE update for a different client than a stored RELEASED
+ * or EXPIRED binding, with the same CLTT, is newer. A server gives an address to a second client
+ * only after the first client's lease ended, so the allocation is the later event even within one
+ * second. Without this, a resent DHCPRELEASE and the partner's new lease on the address reject
+ * each other with reason 15 forever (both stay pending).
+ */
+function tiesWithAllocationAfterEnd(
+  input: ReceivedBindingUpdate,
+  stored: StoredBindingView,
+): boolean {
+  const { update } = input;
+  return (
+    update.bindingStatus === BindingStatus.ACTIVE &&
+    (stored.bindingStatus === 'RELEASED' || stored.bindingStatus === 'EXPIRED') &&
+    update.clientLastTransactionTime !== undefined &&
+    update.clientLastTransactionTime === stored.clientLastTransactionTime &&
+    differentClient(stored, update)
+  );
+}
+
+/** Tells whether both sides name a client and the clients differ (FO-7.1.1-h). */
+function differentClient(stored: StoredBindingView, update: BindingUpdate): boolean {
+  const comparable =
+    (stored.clientIdentifier !== undefined && update.clientIdentifier !== undefined) ||
+    (stored.clientHardwareAddress !== undefined && update.clientHardwareAddress !== undefined);
+  return comparable && !sameClient(stored, update);
+}
+
+/**
+ * Tells whether an update that ends a lease (EXPIRED, RELEASED, RESET) predates the BACKUP binding
+ * stored here: its CLTT is no later than the time the address became BACKUP. That happens when the
+ * partner resends a DHCPRELEASE after a lost BNDACK while the primary, having accepted it the first
+ * time, already lent the address. Storing it as FREE (FO-5.11-e) would leave the primary with FREE
+ * and the secondary with BACKUP, both allowed to allocate the address, so the stored BACKUP stays.
+ */
+function predatesStoredBackup(
+  status: BindingStatusName,
+  update: BindingUpdate,
+  stored: StoredBindingView,
+): boolean {
+  const cltt = update.clientLastTransactionTime;
+  return (
+    (status === 'EXPIRED' || status === 'RELEASED' || status === 'RESET') &&
+    stored.bindingStatus === 'BACKUP' &&
+    cltt !== undefined &&
+    stored.startTimeOfState !== undefined &&
+    cltt <= stored.startTimeOfState
+  );
+}
+
 function formatTime(time: number | undefined): string {
   return time === undefined ? 'none' : String(time);
 }
@@ -256,7 +313,8 @@ function applyCell(
       return undefined;
     case 'later-cltt':
       return isLater(cltt, stored.clientLastTransactionTime) ||
-        tiesWithPartnerOwnUpdate(input, stored)
+        tiesWithPartnerOwnUpdate(input, stored) ||
+        tiesWithAllocationAfterEnd(input, stored)
         ? undefined
         : reject(
             RejectReason.OUTDATED_BINDING_INFORMATION,
@@ -355,6 +413,10 @@ export function decideBindingUpdate(input: ReceivedBindingUpdate): BindingUpdate
   const rejection = applyCell(cell, input, stored, subject);
   if (rejection !== undefined) {
     return rejection;
+  }
+
+  if (predatesStoredBackup(status, update, stored)) {
+    return { accepted: true, bindingStatus: 'BACKUP', rule: 'FO-5.11-e', keepStored: true };
   }
 
   const bindingStatus = statusToStore(status);

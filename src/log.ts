@@ -32,6 +32,8 @@ export const LogEvent = {
   UPDATE_REJECTED: 'update.rejected',
   /** Relaxed content accepted from the partner (ISC-13, ISC-14), at debug level. */
   UPDATE_RELAXED: 'update.relaxed',
+  /** An update older than the stored BACKUP binding was acknowledged and not applied, at debug level. */
+  UPDATE_KEPT_STORED: 'update.kept-stored',
   /** Updates committed before their BNDACKs (FO-5.2.1-f), at debug level; field bindings. */
   UPDATES_COMMITTED: 'updates.committed',
   SYNC_PROGRESS: 'sync.progress',

@@ -191,6 +191,14 @@ export class UpdateReceiver {
       };
     }
 
+    if (decision.keepStored === true) {
+      this.options.logger.debug(
+        { event: LogEvent.UPDATE_KEPT_STORED, address: update.address, rule: decision.rule },
+        `acknowledged an update older than the stored ${decision.bindingStatus} binding and kept that binding`,
+      );
+      return { address: update.address };
+    }
+
     this.noteRelaxedContent(update);
     const status = bindingStatusName(update.bindingStatus) ?? decision.bindingStatus;
     const otherOptions = encodeStoredOptions(update.otherOptions, this.options.profile);

@@ -190,3 +190,51 @@ describe('UpdateReceiver CLTT ties', () => {
     expect(reasons).toEqual([RejectReason.OUTDATED_BINDING_INFORMATION]);
   });
 });
+
+describe('UpdateReceiver with a lent address', () => {
+  it('acknowledges a resent RELEASED older than the lent BACKUP and keeps BACKUP (FO-5.11-e)', () => {
+    const store = openLeaseStore(':memory:');
+    const lent = {
+      address: '192.0.2.30',
+      bindingStatus: 'BACKUP' as const,
+      ipFlags: 0,
+      clientLastTransactionTime: NOW - 20,
+      startTimeOfState: NOW - 10,
+      pendingUpdate: true,
+      updateSeq: 4,
+    };
+    store.putBindings([lent]);
+    const receiver = new UpdateReceiver({
+      store,
+      logger: createSilentLogger(),
+      role: 'primary',
+      pools: [POOL],
+      profile: 'isc',
+    });
+
+    const [prepared] = receiver.process(
+      [
+        bndupd([
+          option(OptionCode.ASSIGNED_IP_ADDRESS, '192.0.2.30'),
+          option(OptionCode.BINDING_STATUS, BindingStatus.RELEASED),
+          option(OptionCode.CLIENT_HARDWARE_ADDRESS, {
+            htype: 1,
+            chaddr: Uint8Array.of(0, 0, 0x5e, 0, 0x53, 0x30),
+          }),
+          option(OptionCode.START_TIME_OF_STATE, NOW - 20),
+          option(OptionCode.CLIENT_LAST_TRANSACTION_TIME, NOW - 20),
+        ]),
+      ],
+      0,
+      NOW,
+    );
+    const kept = store.getBinding('192.0.2.30');
+
+    expect(
+      optionsWithCode({ ...bndupd(prepared?.options ?? []) }, OptionCode.REJECT_REASON),
+    ).toEqual([]);
+    expect(kept?.bindingStatus).toBe('BACKUP');
+    expect(kept?.pendingUpdate).toBe(true);
+    expect(kept?.updateSeq).toBe(4);
+  });
+});

@@ -376,3 +376,59 @@ describe('ipv4ToNumber', () => {
     }
   });
 });
+
+describe('decideBindingUpdate after a resent update', () => {
+  it('accepts ACTIVE for another client over RELEASED with the same CLTT (FO-7.1.3-d)', () => {
+    const update = updateOf('ACTIVE', {
+      clientHardwareAddress: clientB,
+      clientLastTransactionTime: 1_000,
+    });
+
+    expect(receive(update, storedAs('RELEASED'))).toEqual({
+      accepted: true,
+      bindingStatus: 'ACTIVE',
+      rule: 'FO-7.1.3-f',
+    });
+    expect(receive(update, storedAs('EXPIRED')).accepted).toBe(true);
+  });
+
+  it('still rejects ACTIVE for the same client over RELEASED with the same CLTT (FO-7.1.3-d)', () => {
+    const update = updateOf('ACTIVE', { clientLastTransactionTime: 1_000 });
+
+    expect(receive(update, storedAs('RELEASED')).accepted).toBe(false);
+  });
+
+  it('still rejects RELEASED over ACTIVE of another client with the same CLTT (FO-7.1.3-d)', () => {
+    const stored = { ...storedAs('ACTIVE'), clientHardwareAddress: clientB };
+    const update = updateOf('RELEASED', {
+      clientHardwareAddress: clientA,
+      clientLastTransactionTime: 1_000,
+    });
+
+    expect(receive(update, stored).accepted).toBe(false);
+  });
+
+  it('keeps a BACKUP lent after the release that a resent RELEASED reports (FO-5.11-e)', () => {
+    const lent: StoredBindingView = { ...storedAs('BACKUP'), startTimeOfState: 1_500 };
+
+    expect(receive(updateOf('RELEASED', { clientLastTransactionTime: 1_500 }), lent)).toEqual({
+      accepted: true,
+      bindingStatus: 'BACKUP',
+      rule: 'FO-5.11-e',
+      keepStored: true,
+    });
+    expect(receive(updateOf('EXPIRED', { clientLastTransactionTime: 1_200 }), lent)).toMatchObject({
+      keepStored: true,
+    });
+  });
+
+  it('stores FREE for a RELEASED newer than the stored BACKUP (FO-5.11-e)', () => {
+    const lent: StoredBindingView = { ...storedAs('BACKUP'), startTimeOfState: 1_500 };
+
+    expect(receive(updateOf('RELEASED', { clientLastTransactionTime: 1_501 }), lent)).toEqual({
+      accepted: true,
+      bindingStatus: 'FREE',
+      rule: 'FO-5.11-e',
+    });
+  });
+});
