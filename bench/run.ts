@@ -8,6 +8,15 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadBNDUPDSamples } from './bndupd-samples.js';
 import { runCodecBench, type CodecResult } from './codec.js';
+import {
+  DORA_PERIOD_SECONDS,
+  DORA_RATES,
+  DORA_SETUPS,
+  doraPrerequisiteMissing,
+  formatDora,
+  runDoraSection,
+  type DoraResult,
+} from './dora.js';
 import { installSignalCleanup, runAllCleanup } from './cleanup.js';
 import { describeMachine, findCommand, ioPressure } from './machine.js';
 import { progress } from './measure.js';
@@ -34,8 +43,10 @@ import { MAX_DHCPD_LEASES } from './lease-seeds.js';
 import { repositoryRoot } from './shared-dir.js';
 import { runSteadyUpdates, STEADY_GRID, type SteadyRow } from './steady.js';
 
-const SECTIONS = ['codec', 'steady', 'resync', 'memory'] as const;
+const SECTIONS = ['codec', 'steady', 'resync', 'memory', 'dora'] as const;
 type Section = (typeof SECTIONS)[number];
+/** Sections a run without --only leaves out: dora needs root, perfdhcp and several minutes. */
+const OPT_IN_SECTIONS: readonly Section[] = ['dora'];
 
 interface BenchOptions {
   full: boolean;
@@ -144,6 +155,7 @@ interface Results {
   resync?: ResyncRow[];
   memory?: MemoryRow[];
   sweep?: ResyncRow[];
+  dora?: DoraResult;
 }
 
 async function measure(
@@ -157,7 +169,8 @@ async function measure(
     return results;
   }
 
-  const wanted = (section: Section): boolean => options.only?.includes(section) ?? true;
+  const wanted = (section: Section): boolean =>
+    options.only?.includes(section) ?? !OPT_IN_SECTIONS.includes(section);
   if (wanted('codec')) {
     progress('codec: decoding and encoding BNDUPDs');
     results.codec = runCodecBench(loadBNDUPDSamples());
@@ -186,6 +199,16 @@ async function measure(
     }
   }
 
+  if (wanted('dora')) {
+    const missing = doraPrerequisiteMissing();
+    if (missing === undefined) {
+      const plan = { rates: DORA_RATES, periodSeconds: DORA_PERIOD_SECONDS, setups: DORA_SETUPS };
+      results.dora = await runDoraSection(plan);
+    } else {
+      progress(`dora: skipped, ${missing}`);
+    }
+  }
+
   return results;
 }
 
@@ -197,6 +220,7 @@ function formatReport(results: Results, machineText: string): string {
     parts.push(formatResync(results.resync, checkResyncGoals(results.resync)));
   if (results.steady !== undefined) parts.push(formatSteady(results.steady));
   if (results.memory !== undefined) parts.push(formatMemory(results.memory));
+  if (results.dora !== undefined) parts.push(formatDora(results.dora));
   if (results.resync !== undefined || results.memory !== undefined) {
     parts.push(formatScaling(results.resync ?? [], results.memory ?? []));
   }

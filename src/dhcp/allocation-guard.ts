@@ -2,7 +2,11 @@
 // so that the rule of which server may give which available address lives in one place. This
 // file builds the guard's view of one stored address and the ALLOCATE event of a client.
 
-import { mayAllocate, type AddressPool } from '../../model/lease/lease-guards.js';
+import {
+  mayAllocate,
+  mayReturnToSameClient,
+  type AddressPool,
+} from '../../model/lease/lease-guards.js';
 import type { ClientId, LeaseContext, LeaseEvent } from '../../model/lease/lease-types.js';
 import type { Role } from '../../model/endpoint-types.js';
 import type { Reservation } from '../config/types.js';
@@ -50,7 +54,38 @@ export function guardAllowsAllocation(
 ): boolean {
   const client = clientIdOf(check.client);
   const context = leaseContextOf(check, address, binding, client);
-  const event: LeaseEvent = {
+  const event = allocateEvent(check, client);
+  const pools: AddressPool[] = pool === undefined ? ['own', 'partner'] : [pool];
+  return pools.some((candidate) =>
+    mayAllocate(context, binding?.bindingStatus ?? 'FREE', event, candidate),
+  );
+}
+
+/**
+ * Returns whether T9 gives the client's EXPIRED or RELEASED binding back to it, decided by the
+ * guard `mayReturnToSameClient`: only while `statusReported` is false, and within MCLT
+ * (FO-5.2.2-c, FO-9.8.3-c). A reservation of the address for another client still wins (FO-5.13-a).
+ */
+export function guardAllowsReturn(
+  check: AllocationCheck,
+  binding: StoredBinding,
+  statusReported: boolean,
+): boolean {
+  const client = clientIdOf(check.client);
+  const context = {
+    ...leaseContextOf(check, binding.address, binding, client),
+    client,
+    statusReported,
+  };
+  if (context.reservedFor !== undefined && context.reservedFor !== client) {
+    return false;
+  }
+
+  return mayReturnToSameClient(context, allocateEvent(check, client));
+}
+
+function allocateEvent(check: AllocationCheck, client: ClientId): LeaseEvent {
+  return {
     type: 'ALLOCATE',
     client,
     leaseExpirationTime: check.now + check.leaseTime,
@@ -60,10 +95,6 @@ export function guardAllowsAllocation(
     // and so the safe one of the two times FO-5.2.1-a and FO-9.4.2-c allow.
     partnerDownSince: check.state === 'PARTNER-DOWN' ? check.startTimeOfState : undefined,
   };
-  const pools: AddressPool[] = pool === undefined ? ['own', 'partner'] : [pool];
-  return pools.some((candidate) =>
-    mayAllocate(context, binding?.bindingStatus ?? 'FREE', event, candidate),
-  );
 }
 
 function leaseContextOf(

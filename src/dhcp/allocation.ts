@@ -7,10 +7,12 @@ import { leaseToOffer } from '../../model/lease-time.js';
 import { permissionsOf } from '../../model/state-permissions.js';
 import type { Role } from '../../model/endpoint-types.js';
 import type { AddressRange, Reservation } from '../config/types.js';
-import { formatIPv4, parseIPv4 } from '../store/ipv4.js';
+import { parseIPv4 } from '../store/ipv4.js';
 import type { LeaseStore, StoredBinding } from '../store/types.js';
 import type { BindingStatusName, FailoverStateName } from '../wire/codes.js';
-import { guardAllowsAllocation } from './allocation-guard.js';
+import { guardAllowsAllocation, guardAllowsReturn } from './allocation-guard.js';
+import type { HeldAddresses } from './offer-holds.js';
+import { firstAllocatable, type AllocationCursors } from './pool-walk.js';
 import { reservedAddressOf, sameBytes, type DHCPClient } from './reservations.js';
 
 export type { DHCPClient } from './reservations.js';
@@ -29,6 +31,8 @@ export interface AllocationContext {
   startTimeOfState?: number | undefined;
   /** Addresses reserved for one client each; none when absent. */
   reservations?: readonly Reservation[] | undefined;
+  /** Start of the next search of the pools; the search starts at the lowest address when absent. */
+  cursors?: AllocationCursors | undefined;
 }
 
 /** Returns whether a stored binding belongs to the client: client identifier first, else chaddr. */
@@ -52,11 +56,23 @@ export function inPools(pools: readonly AddressRange[], address: string): boolea
     return false;
   }
 
-  return pools.some((pool) => {
-    const start = parseIPv4(pool.start) ?? 0;
-    const end = parseIPv4(pool.end) ?? -1;
-    return value >= start && value <= end;
-  });
+  return numericRangesOf(pools).some((range) => value >= range.first && value <= range.last);
+}
+
+/** Pools as numbers, parsed once per pools array, because every candidate address checks them. */
+const parsedPools = new WeakMap<readonly AddressRange[], { first: number; last: number }[]>();
+
+function numericRangesOf(pools: readonly AddressRange[]): { first: number; last: number }[] {
+  let ranges = parsedPools.get(pools);
+  if (ranges === undefined) {
+    ranges = pools.map((pool) => ({
+      first: parseIPv4(pool.start) ?? 0,
+      last: parseIPv4(pool.end) ?? -1,
+    }));
+    parsedPools.set(pools, ranges);
+  }
+
+  return ranges;
 }
 
 /** Returns the binding-status of an address; an address never written is FREE. */
@@ -123,16 +139,16 @@ export function mayAllocateAddress(
 }
 
 /**
- * Returns the client's current binding in the pools, if any: ACTIVE first, else one it held last.
- * NOTE: the lookup reads every binding, because the store has no index by client, so each
- * DISCOVER costs time linear in the number of bindings.
+ * Returns the client's current binding in the pools, if any: ACTIVE first, else the one whose
+ * client-last-transaction-time is latest, so a returning client finds the address it held last.
+ * The store's client indexes make this O(log n) plus the client's own bindings.
  */
 export function findClientBinding(
   context: AllocationContext,
   client: DHCPClient,
 ): StoredBinding | undefined {
   let previous: StoredBinding | undefined;
-  for (const binding of context.store.allBindings()) {
+  for (const binding of context.store.clientBindings(client)) {
     if (!bindingBelongsTo(binding, client) || !inPools(context.pools, binding.address)) {
       continue;
     }
@@ -141,25 +157,77 @@ export function findClientBinding(
       return binding;
     }
 
-    previous ??= binding;
+    if (previous === undefined || lastTransactionOf(binding) > lastTransactionOf(previous)) {
+      previous = binding;
+    }
   }
 
   return previous;
 }
 
+function lastTransactionOf(binding: StoredBinding): number {
+  return binding.clientLastTransactionTime ?? binding.startTimeOfState ?? 0;
+}
+
 /**
- * Chooses the address to offer: the client's ACTIVE binding, else from the own pool before the
- * partner's (FO-9.4.2-a): the client's reserved address, the requested address, the client's
- * previous address, then the first address this server may allocate.
+ * Returns whether T9 gives the client's EXPIRED or RELEASED address back to it. T9 holds only
+ * while no BNDUPD reporting that binding-status has gone out (FO-5.2.2-c, FO-9.8.3-c). The store
+ * does not record sending, so this server relies on a case where sending was impossible: the
+ * binding changed after the start of a state without a connection to the partner.
+ */
+export function mayReturnToClient(
+  context: AllocationContext,
+  client: DHCPClient,
+  binding: StoredBinding | undefined,
+): boolean {
+  if (
+    binding === undefined ||
+    (binding.bindingStatus !== 'EXPIRED' && binding.bindingStatus !== 'RELEASED') ||
+    !bindingBelongsTo(binding, client) ||
+    !inPools(context.pools, binding.address)
+  ) {
+    return false;
+  }
+
+  const unsent =
+    binding.pendingUpdate &&
+    DISCONNECTED_STATES.has(context.state) &&
+    context.startTimeOfState !== undefined &&
+    (binding.startTimeOfState ?? 0) > context.startTimeOfState;
+  const check = {
+    ...context,
+    reservations: context.reservations ?? [],
+    client,
+    leaseTime: leaseTimeOf(context, binding),
+  };
+  return guardAllowsReturn(check, binding, !unsent);
+}
+
+/** States a server enters when it loses the connection, or that it keeps without one. */
+const DISCONNECTED_STATES: ReadonlySet<FailoverStateName> = new Set([
+  'COMMUNICATIONS-INTERRUPTED',
+  'PARTNER-DOWN',
+  'RESOLUTION-INTERRUPTED',
+]);
+
+/**
+ * Chooses the address to offer: the client's ACTIVE binding, then its EXPIRED or RELEASED one when
+ * T9 allows, else from the own pool before the partner's (FO-9.4.2-a): the client's reserved
+ * address, the requested address, the client's previous address, then the first address this
+ * server may allocate.
  */
 export function chooseAddress(
   context: AllocationContext,
   client: DHCPClient,
   requested: string | undefined,
-  held: ReadonlySet<string>,
+  held: HeldAddresses,
 ): string | undefined {
   const current = findClientBinding(context, client);
   if (current?.bindingStatus === 'ACTIVE') {
+    return current.address;
+  }
+
+  if (mayReturnToClient(context, client, current) && current !== undefined) {
     return current.address;
   }
 
@@ -169,7 +237,11 @@ export function chooseAddress(
     const free = (address: string): boolean =>
       !held.has(address) && mayAllocateAddress(context, address, client, pool);
     const preferred = candidates.find((address) => address !== undefined && free(address));
-    const chosen = preferred ?? firstAllocatable(context, free);
+    const chosen = preferred ?? firstAllocatable(context, pool, held, free);
+    if (chosen !== undefined && preferred === undefined) {
+      context.cursors?.moveAfter(chosen);
+    }
+
     if (chosen !== undefined) {
       return chosen;
     }
@@ -187,27 +259,9 @@ function poolsInOrder(context: AllocationContext): AddressPool[] {
   return opensAt !== undefined && context.now >= opensAt ? ['own', 'partner'] : ['own'];
 }
 
-function firstAllocatable(
-  context: AllocationContext,
-  free: (address: string) => boolean,
-): string | undefined {
-  for (const pool of context.pools) {
-    const start = parseIPv4(pool.start) ?? 0;
-    const end = parseIPv4(pool.end) ?? -1;
-    for (let value = start; value <= end; value++) {
-      const address = formatIPv4(value);
-      if (free(address)) {
-        return address;
-      }
-    }
-  }
-
-  return undefined;
-}
-
 /**
- * Returns whether the client may hold the address: it is the client's ACTIVE binding, or an
- * address this server may allocate to a new client.
+ * Returns whether the client may hold the address: it is the client's ACTIVE binding, its EXPIRED
+ * or RELEASED one that T9 gives back, or an address this server may allocate to a new client.
  */
 export function mayAssign(
   context: AllocationContext,
@@ -217,6 +271,10 @@ export function mayAssign(
   const binding = context.store.getBinding(address);
   if (binding?.bindingStatus === 'ACTIVE') {
     return bindingBelongsTo(binding, client);
+  }
+
+  if (mayReturnToClient(context, client, binding)) {
+    return true;
   }
 
   return mayAllocateAddress(context, address, client);

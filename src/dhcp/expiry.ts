@@ -1,13 +1,13 @@
-// Lease expiry and the end of the transient binding-statuses, swept on the peer's clock. T6 and T8
-// are rows of the binding-status transition table of draft-12 section 5.11. An ACTIVE binding
-// whose lease has run out becomes EXPIRED and goes to the partner as a BNDUPD (T6). An EXPIRED,
-// RELEASED or RESET binding becomes FREE once the partner has accepted the BNDUPD that reported it
-// (T8, FO-5.11-e), or in PARTNER-DOWN once MCLT has passed (FO-5.11-f).
+// Lease expiry and the end of the transient binding-statuses, run on the peer's clock when due.
+// T6 and T8 are rows of the binding-status transition table of draft-12 section 5.11. An ACTIVE
+// binding whose lease has run out becomes EXPIRED and goes to the partner as a BNDUPD (T6). An
+// EXPIRED, RELEASED or RESET binding becomes FREE once the partner has accepted the BNDUPD that
+// reported it (T8, FO-5.11-e), or in PARTNER-DOWN once MCLT has passed (FO-5.11-f).
 
 import { StoreError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { nowSeconds, type Clock, type TimerHandle } from '../peer/timers.js';
-import type { LeaseStore, StoredBinding } from '../store/types.js';
+import type { LeaseStore, StoreChange, StoredBinding } from '../store/types.js';
 import { INFINITE_TIME, type BindingStatusName, type FailoverStateName } from '../wire/codes.js';
 
 /** Stable log event names of the lease expiry sweep. */
@@ -28,13 +28,19 @@ export interface LeaseExpiryView {
   readonly config: { readonly name: string };
   /** Sends the bindings stored as pending to the partner, when connected. */
   sendPendingUpdates(): void;
+  /** Adds a listener for failover state changes, which move the due time of pending bindings. */
+  on?(event: 'state', listener: () => void): unknown;
+  off?(event: 'state', listener: () => void): unknown;
 }
 
 export interface LeaseExpiryOptions {
   failover: LeaseExpiryView;
   clock: Clock;
   logger?: Logger;
-  /** Time between sweeps; 2000 ms by default. */
+  /**
+   * Longest wait between two checks, so that a change the store did not report (a write by
+   * another process) is still seen; 60 000 ms by default.
+   */
   intervalMs?: number;
 }
 
@@ -53,7 +59,7 @@ export interface ExpirySweep {
   freed: string[];
 }
 
-const DEFAULT_INTERVAL_MS = 2_000;
+const DEFAULT_INTERVAL_MS = 60_000;
 
 const TRANSIENT: ReadonlySet<BindingStatusName> = new Set(['EXPIRED', 'RELEASED', 'RESET']);
 
@@ -153,11 +159,18 @@ export function nextBindingOf(
   return undefined;
 }
 
-/** Sweeps the store on a timer; `cancel` stops it, so a `Peer` can hold it with its timers. */
+/**
+ * Runs T6 and T8 when they fall due: a timer waits for the earliest lease expiry or freeing, and
+ * the store's change notices and the endpoint's state changes move it earlier. `cancel` stops it,
+ * so a `Peer` can hold it with its timers.
+ */
 export class LeaseExpiry implements TimerHandle {
   private readonly options: LeaseExpiryOptions;
   private readonly logger: Logger;
   private timer: TimerHandle | undefined;
+  /** When the timer fires, milliseconds since 1970; Infinity while none is set. */
+  private timerDueMs = Number.POSITIVE_INFINITY;
+  private readonly unsubscribe: (() => void)[] = [];
   private cancelled = false;
 
   constructor(options: LeaseExpiryOptions) {
@@ -165,25 +178,33 @@ export class LeaseExpiry implements TimerHandle {
     this.logger = (options.logger ?? createSilentLogger()).child({ component: 'expiry' });
   }
 
-  /** Starts the periodic sweep; the first one runs after one interval. */
+  /** Follows the store and the endpoint state, and sets the timer for the first change due. */
   start(): void {
-    this.schedule();
+    const failover = this.options.failover;
+    this.unsubscribe.push(failover.store.onChange((change) => this.onStoreChange(change)));
+    if (failover.on !== undefined && failover.off !== undefined) {
+      const onState = (): void => this.reschedule();
+      failover.on('state', onState);
+      this.unsubscribe.push(() => failover.off?.('state', onState));
+    }
+
+    this.reschedule();
   }
 
   cancel(): void {
     this.cancelled = true;
     this.timer?.cancel();
+    for (const remove of this.unsubscribe.splice(0)) {
+      remove();
+    }
   }
 
-  /**
-   * Commits every change due now in one store transaction, then lets pending BNDUPDs go.
-   * NOTE: each sweep reads every binding, because the store has no index by expiry time.
-   */
+  /** Commits every change due now in one store transaction, then lets pending BNDUPDs go. */
   sweep(): ExpirySweep {
     const failover = this.options.failover;
     const context = this.contextNow();
     const changed: StoredBinding[] = [];
-    for (const binding of failover.store.allBindings()) {
+    for (const binding of dueCandidates(failover.store, context)) {
       const next = nextBindingOf(binding, context);
       if (next !== undefined) {
         changed.push(next);
@@ -214,6 +235,11 @@ export class LeaseExpiry implements TimerHandle {
     return result;
   }
 
+  /** Returns when the next change falls due, seconds since 1970, or undefined when none will. */
+  nextDueTime(): number | undefined {
+    return nextDueTimeOf(this.options.failover.store, this.contextNow());
+  }
+
   private contextNow(): ExpiryContext {
     const failover = this.options.failover;
     const state = failover.state;
@@ -222,6 +248,82 @@ export class LeaseExpiry implements TimerHandle {
         ? failover.store.readEndpoint(failover.config.name)?.startTimeOfState
         : undefined;
     return { now: nowSeconds(this.options.clock), state, mclt: failover.mclt, partnerDownSince };
+  }
+
+  /**
+   * Moves the timer earlier when a committed change falls due before it: a new lease expiry, or a
+   * transient binding the partner acknowledged (T8). Changes that only delay are left to the next
+   * timer, which computes the due time again.
+   */
+  private onStoreChange(change: StoreChange): void {
+    if (this.cancelled) {
+      return;
+    }
+
+    const nowMs = this.options.clock.nowMs();
+    let dueMs = Number.POSITIVE_INFINITY;
+    if (change.kind === 'bindings') {
+      for (const binding of change.bindings) {
+        dueMs = Math.min(dueMs, this.dueMsOf(binding, nowMs));
+      }
+    } else if (change.kind === 'acknowledgements') {
+      if (this.options.failover.store.hasTransientBindings(false)) {
+        dueMs = nowMs;
+      }
+    }
+
+    if (dueMs < this.timerDueMs) {
+      this.setTimer(dueMs);
+    }
+  }
+
+  /**
+   * Returns when a binding just written falls due, in milliseconds: the second after its lease
+   * expiry when ACTIVE, now when transient and acknowledged, and partnerDownFreeTime when transient
+   * and pending in PARTNER-DOWN. Infinity when it does not fall due.
+   */
+  private dueMsOf(binding: StoredBinding, nowMs: number): number {
+    const expiry = binding.leaseExpirationTime;
+    if (binding.bindingStatus === 'ACTIVE') {
+      return expiry === undefined || expiry === INFINITE_TIME
+        ? Number.POSITIVE_INFINITY
+        : (expiry + 1) * 1000;
+    }
+
+    if (!TRANSIENT.has(binding.bindingStatus)) {
+      return Number.POSITIVE_INFINITY;
+    }
+
+    if (!binding.pendingUpdate) {
+      return nowMs;
+    }
+
+    return this.options.failover.state === 'PARTNER-DOWN'
+      ? partnerDownFreeTime(binding, this.contextNow()) * 1000
+      : Number.POSITIVE_INFINITY;
+  }
+
+  /** Sets the timer for the next due time, at most one interval away. */
+  private reschedule(): void {
+    if (this.cancelled) {
+      return;
+    }
+
+    const due = this.nextDueTime();
+    this.setTimer(due === undefined ? Number.POSITIVE_INFINITY : due * 1000);
+  }
+
+  private setTimer(dueMs: number): void {
+    const nowMs = this.options.clock.nowMs();
+    const intervalMs = this.options.intervalMs ?? DEFAULT_INTERVAL_MS;
+    const delayMs = Math.min(Math.max(0, dueMs - nowMs), intervalMs);
+    this.timer?.cancel();
+    this.timerDueMs = nowMs + delayMs;
+    this.timer = this.options.clock.setTimer(delayMs, () => {
+      this.timerDueMs = Number.POSITIVE_INFINITY;
+      this.runSweep();
+      this.reschedule();
+    });
   }
 
   private record(binding: StoredBinding, result: ExpirySweep): void {
@@ -251,17 +353,6 @@ export class LeaseExpiry implements TimerHandle {
     );
   }
 
-  private schedule(): void {
-    if (this.cancelled) {
-      return;
-    }
-
-    this.timer = this.options.clock.setTimer(this.options.intervalMs ?? DEFAULT_INTERVAL_MS, () => {
-      this.runSweep();
-      this.schedule();
-    });
-  }
-
   /** Runs one sweep and logs a failed store write, which changed nothing; the next one retries. */
   private runSweep(): void {
     try {
@@ -279,7 +370,50 @@ export class LeaseExpiry implements TimerHandle {
   }
 }
 
-/** Starts sweeping `options.failover`'s store for expired leases; returns the handle to cancel. */
+/** Leases expired by at most this many per sweep; the timer runs again at once for the rest. */
+const EXPIRED_PER_SWEEP = 4096;
+
+/**
+ * Returns the bindings that may change now, read through the store's indexes: ACTIVE leases past
+ * their expiry, transient bindings the partner acknowledged, and in PARTNER-DOWN the transient
+ * bindings still pending.
+ */
+function dueCandidates(store: LeaseStore, context: ExpiryContext): StoredBinding[] {
+  const candidates = store.leasesExpiringBefore(context.now, EXPIRED_PER_SWEEP);
+  candidates.push(...store.transientBindings(false));
+  if (context.state === 'PARTNER-DOWN') {
+    candidates.push(...store.transientBindings(true));
+  }
+
+  return candidates;
+}
+
+/**
+ * Returns when the next T6 or T8 falls due, seconds since 1970: the second after the earliest
+ * lease expiry, now for an acknowledged transient binding, and in PARTNER-DOWN the earliest
+ * partnerDownFreeTime of a pending one.
+ */
+export function nextDueTimeOf(store: LeaseStore, context: ExpiryContext): number | undefined {
+  const due: number[] = [];
+  const earliestExpiry = store.earliestLeaseExpiration();
+  if (earliestExpiry !== undefined) {
+    due.push(earliestExpiry + 1);
+  }
+
+  if (store.hasTransientBindings(false)) {
+    due.push(context.now);
+  }
+
+  if (context.state === 'PARTNER-DOWN') {
+    for (const binding of store.transientBindings(true)) {
+      due.push(partnerDownFreeTime(binding, context));
+    }
+  }
+
+  return due.length === 0 ? undefined : Math.min(...due);
+}
+
+/** Starts lease expiry on `options.failover`'s store; returns the handle to cancel. */
 export function startLeaseExpiry(options: LeaseExpiryOptions): LeaseExpiry {
   const expiry = new LeaseExpiry(options);
   expiry.start();

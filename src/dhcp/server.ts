@@ -1,7 +1,8 @@
 // The DHCPv4 front end of a failover peer: a UDP server that replies to clients as the endpoint
 // state permits and hands every binding change to the failover update flow. Each ACK's binding is
 // committed to the lease store before the ACK is sent, and the BNDUPD follows the ACK (lazy
-// update, FO-7.1.1-m).
+// update, FO-7.1.1-m). Bindings of the messages that arrive in one event-loop turn are committed
+// together, so that one disk sync serves a burst of clients.
 
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Role } from '../../model/endpoint-types.js';
@@ -9,9 +10,10 @@ import type { AddressRange, Reservation } from '../config/types.js';
 import { DecodeError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../log.js';
 import { nowSeconds, systemClock, type Clock } from '../peer/timers.js';
-import type { LeaseStore } from '../store/types.js';
+import type { LeaseStore, StoredBinding } from '../store/types.js';
 import type { FailoverStateName } from '../wire/codes.js';
 import { OfferHolds } from './offer-holds.js';
+import { AllocationCursors } from './pool-walk.js';
 import { decodeDHCPPacket, DHCPMessageType, encodeDHCPPacket, type DHCPPacket } from './packet.js';
 import { exhaustionMessage } from './pool-exhaustion.js';
 import { decideTransaction, type DHCPDecision, type ReplySettings } from './transactions.js';
@@ -92,6 +94,14 @@ export interface DHCPServerStatistics {
   failed: number;
 }
 
+/** A decided message whose binding waits for the group commit. */
+interface PendingCommit {
+  commit: StoredBinding;
+  reply: DHCPPacket | undefined;
+  request: DHCPPacket;
+  remote: RemoteInfo;
+}
+
 const CLIENT_PORT = 68;
 const BROADCAST_ADDRESS = '255.255.255.255';
 
@@ -110,9 +120,14 @@ export class DHCPServer {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly offers = new OfferHolds();
+  private readonly cursors = new AllocationCursors();
   private readonly reply: ReplySettings;
   /** The state in which the own pool was last reported used up; undefined after an offer. */
   private exhaustedIn: FailoverStateName | undefined;
+  /** Decisions whose bindings the next group commit writes, in arrival order. */
+  private pending: PendingCommit[] = [];
+  /** Addresses of `pending`, so a second change of one address waits for the first's commit. */
+  private readonly pendingAddresses = new Set<string>();
 
   constructor(options: DHCPServerOptions) {
     this.options = options;
@@ -161,6 +176,7 @@ export class DHCPServer {
   }
 
   async stop(): Promise<void> {
+    this.commitPending();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
     this.logger.info({ event: DHCPLogEvent.STOPPED }, 'DHCP server stopped');
   }
@@ -208,9 +224,23 @@ export class DHCPServer {
   }
 
   private handle(request: DHCPPacket, remote: RemoteInfo): void {
+    let decision = this.decide(request);
+    // An address whose earlier change is still uncommitted would be decided on the stored binding
+    // without that change. So the group is committed first and the message decided again.
+    if (decision.kind !== 'ignore' && decision.commit !== undefined) {
+      if (this.pendingAddresses.has(decision.commit.address)) {
+        this.commitPending();
+        decision = this.decide(request);
+      }
+    }
+
+    this.carryOut(decision, request, remote);
+  }
+
+  private decide(request: DHCPPacket): DHCPDecision {
     const failover = this.options.failover;
     const { config } = failover;
-    const decision = decideTransaction(
+    return decideTransaction(
       {
         store: failover.store,
         role: config.role,
@@ -228,13 +258,16 @@ export class DHCPServer {
         },
         reply: this.reply,
         offers: this.offers,
+        cursors: this.cursors,
       },
       request,
     );
-    this.carryOut(decision, request, remote);
   }
 
-  /** Commits first, then replies, then lets the BNDUPD go (FO-7.1.1-m). */
+  /**
+   * Sends a reply without a binding change at once. A reply with one waits for the group commit at
+   * the end of this event-loop turn: commit first, then reply, then the BNDUPD (FO-7.1.1-m).
+   */
   private carryOut(decision: DHCPDecision, request: DHCPPacket, remote: RemoteInfo): void {
     if (decision.kind === 'ignore') {
       this.statistics.ignored += 1;
@@ -255,31 +288,80 @@ export class DHCPServer {
       return;
     }
 
-    if (decision.commit !== undefined) {
-      this.options.failover.store.putBindings([decision.commit]);
-      this.statistics.committed += 1;
-      this.logger.debug(
-        {
-          event: DHCPLogEvent.BINDING_COMMITTED,
-          address: decision.commit.address,
-          bindingStatus: decision.commit.bindingStatus,
-          updateSeq: decision.commit.updateSeq,
-        },
-        `committed ${decision.commit.bindingStatus} binding of ${decision.commit.address}`,
-      );
-    }
-
-    if (decision.kind === 'reply') {
-      if (decision.reply.options.messageType === DHCPMessageType.DHCPOFFER) {
-        this.exhaustedIn = undefined;
+    const reply = decision.kind === 'reply' ? decision.reply : undefined;
+    if (decision.commit === undefined) {
+      if (reply !== undefined) {
+        this.sendReply(reply, request, remote);
       }
 
-      this.send(decision.reply, request, remote);
+      return;
     }
 
-    if (decision.commit !== undefined) {
-      this.options.failover.sendPendingUpdates();
+    if (this.pending.length === 0) {
+      setImmediate(() => this.commitPending());
     }
+
+    this.pending.push({ commit: decision.commit, reply, request, remote });
+    this.pendingAddresses.add(decision.commit.address);
+  }
+
+  /**
+   * Commits the pending bindings in one store transaction, then sends their replies and lets the
+   * BNDUPDs go. A failed write sends no reply, so no client holds a lease that is not stored; the
+   * clients retry.
+   */
+  private commitPending(): void {
+    const group = this.pending;
+    if (group.length === 0) {
+      return;
+    }
+
+    this.pending = [];
+    this.pendingAddresses.clear();
+    try {
+      this.options.failover.store.putBindings(group.map((item) => item.commit));
+    } catch (error) {
+      this.statistics.failed += group.length;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error(
+        { event: DHCPLogEvent.FAILED, error: reason, bindings: group.length },
+        `DHCP binding commit failed: ${reason}`,
+      );
+      return;
+    }
+
+    for (const item of group) {
+      this.recordCommitted(item);
+    }
+    this.options.failover.sendPendingUpdates();
+  }
+
+  private recordCommitted({ commit, reply, request, remote }: PendingCommit): void {
+    this.statistics.committed += 1;
+    this.logger.debug(
+      {
+        event: DHCPLogEvent.BINDING_COMMITTED,
+        address: commit.address,
+        bindingStatus: commit.bindingStatus,
+        updateSeq: commit.updateSeq,
+      },
+      `committed ${commit.bindingStatus} binding of ${commit.address}`,
+    );
+    if (reply?.options.messageType === DHCPMessageType.DHCPACK) {
+      this.offers.release(commit.address);
+    }
+
+    if (reply !== undefined) {
+      this.sendReply(reply, request, remote);
+    }
+  }
+
+  private sendReply(reply: DHCPPacket, request: DHCPPacket, remote: RemoteInfo): void {
+    if (reply.options.messageType === DHCPMessageType.DHCPOFFER) {
+      this.exhaustedIn = undefined;
+    }
+
+    this.send(reply, request, remote);
   }
 
   /**

@@ -171,8 +171,9 @@ function acknowledge(
   address: string,
 ): DHCPDecision {
   const leaseTime = leaseTimeFor(context, address);
+  // The hold stays until the server has committed the binding, so that no other client is
+  // offered the address while the commit waits for the rest of its group.
   const commit = activeBinding(context, clientOf(request), address, leaseTime);
-  context.offers.release(address);
   return {
     kind: 'reply',
     reply: buildReply(request, context, DHCPMessageType.DHCPACK, address, leaseTime),

@@ -10,8 +10,9 @@ import { LogEvent, type Logger } from '../log.js';
 import { nowSeconds, type Clock, type TimerHandle } from '../peer/timers.js';
 import { formatIPv4, parseIPv4 } from '../store/ipv4.js';
 import type { LeaseStore, StoredBinding } from '../store/types.js';
-import type { AddressRange } from '../config/types.js';
-import { ServerState } from '../wire/codes.js';
+import type { AddressRange, Reservation } from '../config/types.js';
+import { isReservedHere } from '../dhcp/reservations.js';
+import { IP_FLAG_RESERVED, ServerState } from '../wire/codes.js';
 
 /** An address that is FREE: stored as FREE, or never stored (FO-5.16-c). */
 export interface AvailableAddress {
@@ -31,6 +32,8 @@ export interface PoolBalanceOptions {
   /** The hash-bucket-assignment of NORMAL, to prefer addresses of the secondary's clients. */
   hashBucketAssignment: Uint8Array | undefined;
   logger: Logger;
+  /** Reservations configured here; their addresses are never lent (FO-5.13-a). */
+  reservations?: readonly Reservation[] | undefined;
 }
 
 /**
@@ -58,10 +61,18 @@ function imbalanceThreshold(available: number): number {
   return Math.max(1, Math.floor(available * IMBALANCE_FRACTION));
 }
 
-/** Counts the FREE and BACKUP addresses of the pools, each address once. */
+/**
+ * Counts the FREE and BACKUP addresses of the pools, each address once. A reserved FREE address,
+ * by the reservations given or by its stored R flag, is left out: the primary keeps it FREE for its
+ * client (FO-5.13-a), so it is neither lent nor part of either share.
+ * GAP(FO-5.13-a): the secondary does not get a reserved address as BACKUP with R=1, because the
+ * store keeps one binding-status per address and a BNDUPD carries the stored one, so lending it
+ * would take it away from the primary.
+ */
 export function countPoolAddresses(
   store: LeaseStore,
   pools: readonly AddressRange[],
+  reservations: readonly Reservation[] = [],
 ): PoolBalanceCounts {
   const stored = new Map<string, StoredBinding>();
   for (const binding of store.allBindings()) {
@@ -75,11 +86,23 @@ export function countPoolAddresses(
     if (binding?.bindingStatus === 'BACKUP') {
       backup += 1;
     } else if (binding === undefined || binding.bindingStatus === 'FREE') {
-      free.push({ address, stored: binding });
+      if (!isReserved(address, binding, reservations)) {
+        free.push({ address, stored: binding });
+      }
     }
   }
 
   return { free, backup };
+}
+
+function isReserved(
+  address: string,
+  binding: StoredBinding | undefined,
+  reservations: readonly Reservation[],
+): boolean {
+  return (
+    isReservedHere(reservations, address) || ((binding?.ipFlags ?? 0) & IP_FLAG_RESERVED) !== 0
+  );
 }
 
 /**
@@ -130,7 +153,7 @@ export class PoolBalance {
    * The caller lets the BNDUPDs go. BACKUP addresses beyond the share are not reclaimed.
    */
   lend(now: number, reason: 'POOLREQ' | 'NORMAL'): number {
-    const { free, backup } = countPoolAddresses(this.options.store, this.options.pools);
+    const { free, backup } = this.count();
     const count = addressesToLend(free.length, backup);
     if (count === 0) {
       return 0;
@@ -159,8 +182,13 @@ export class PoolBalance {
 
   /** Tells whether the secondary should send POOLREQ: its BACKUP share is low (FO-7.6-b). */
   needsAddresses(): boolean {
-    const { free, backup } = countPoolAddresses(this.options.store, this.options.pools);
+    const { free, backup } = this.count();
     return secondaryNeedsAddresses(free.length, backup);
+  }
+
+  private count(): PoolBalanceCounts {
+    const { store, pools, reservations } = this.options;
+    return countPoolAddresses(store, pools, reservations);
   }
 }
 

@@ -383,6 +383,7 @@ function poolMessagesFor(
   const balance = new PoolBalance({
     store,
     pools: config.pools,
+    reservations: config.reservations,
     hashBucketAssignment: configuredHashBucketAssignment(config),
     logger: options.logger,
   });

@@ -15,6 +15,11 @@ export interface Migration {
   readonly description: string;
   /** Tables that a file of `toVersion` contains; open checks them to tell damage from a store. */
   readonly tables: SchemaTables;
+  /**
+   * The migration adds only indexes, so a file one version older still contains every table and
+   * column the store reads and may be opened read-only without it.
+   */
+  readonly indexesOnly?: boolean;
   apply(db: Database): void;
 }
 
@@ -85,6 +90,19 @@ const TABLES_VERSION_1: SchemaTables = {
   ],
 };
 
+// Indexes of version 2, so that the DHCP front end finds a client's bindings, the next available
+// address and the next lease to expire in O(log n) instead of reading every binding. Codes are
+// those of draft-12 section 12.3: 2 ACTIVE, 3 EXPIRED, 4 RELEASED, 6 RESET.
+const CREATE_VERSION_2 = `
+  CREATE INDEX binding_client_identifier ON binding (client_identifier)
+    WHERE client_identifier IS NOT NULL;
+  CREATE INDEX binding_chaddr ON binding (chaddr, htype) WHERE chaddr IS NOT NULL;
+  CREATE INDEX binding_status_address ON binding (binding_status, address);
+  CREATE INDEX binding_status_expiration ON binding (binding_status, lease_expiration_time);
+  CREATE INDEX binding_transient ON binding (pending_update, address)
+    WHERE binding_status IN (3, 4, 6);
+`;
+
 /**
  * Migrations in order: MIGRATIONS[n] upgrades a file of version n to version n + 1. A new or empty
  * file is version 0, so creating a store runs every migration.
@@ -99,10 +117,28 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(CREATE_VERSION_1);
     },
   },
+  {
+    toVersion: 2,
+    description: 'index bindings by client, binding-status and lease expiry',
+    tables: TABLES_VERSION_1,
+    indexesOnly: true,
+    apply(db) {
+      db.exec(CREATE_VERSION_2);
+    },
+  },
 ];
 
 /** Schema version this build writes; a file of a higher version is rejected at open. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Oldest schema version a read-only connection can read: migrations that add only indexes leave
+ * the tables as the version before them had them.
+ */
+export const OLDEST_READABLE_VERSION = MIGRATIONS.reduce(
+  (oldest, migration) => (migration.indexesOnly === true ? oldest : migration.toVersion),
+  1,
+);
 
 /**
  * Upgrades the file to SCHEMA_VERSION in one transaction. The version is read again inside the

@@ -4,8 +4,15 @@
 
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
+import {
+  clientParameters,
+  prepareBindingQueries,
+  statusCodeOf,
+  type BindingQueries,
+} from './binding-queries.js';
 import { bindingFromRow, toBindingRow, type BindingRow } from './binding-row.js';
 import { endpointFromRow, toEndpointParameters, type EndpointRow } from './endpoint-row.js';
+import type { BindingStatusName } from '../wire/codes.js';
 import { formatIPv4, parseIPv4 } from './ipv4.js';
 import {
   checkStoreContent,
@@ -13,13 +20,15 @@ import {
   sqliteOpenError,
   type StoreFileKind,
 } from './open-checks.js';
-import { SCHEMA_VERSION, migrateSchema } from './schema.js';
+import { OLDEST_READABLE_VERSION, migrateSchema } from './schema.js';
 import type {
   AcknowledgedUpdate,
+  BindingClient,
   EndpointRecord,
   LeaseStore,
   SendProgress,
   SentPet,
+  StoreChange,
   StoredBinding,
 } from './types.js';
 
@@ -38,6 +47,9 @@ const MEMORY_PATH = ':memory:';
 
 /** Rows read per query by allBindings, so the connection is free between pages. */
 const PAGE_SIZE = 512;
+
+/** Ranges whose firstUnstoredAddress result is kept; the allocator reads a few per pool. */
+const MAX_UNSTORED_HINTS = 256;
 
 /** Milliseconds a write waits for another process's transaction before FO_ERR_STORE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -152,6 +164,14 @@ class SqliteLeaseStore implements LeaseStore {
   readonly readonly: boolean;
   private readonly db: Database.Database;
   private readonly statements: Statements;
+  private readonly queries: BindingQueries;
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  /**
+   * Last result of firstUnstoredAddress per range. Rows are never deleted, so every address
+   * between a range's first address and its cached result is still stored. The next lookup starts
+   * at the result instead of walking the same run of rows again.
+   */
+  private readonly unstoredHints = new Map<string, number>();
   /** Highest change_order this connection wrote; upsertRows explains why it is not enough alone. */
   private lastChangeOrder: number;
   private readonly writeBindings: Database.Transaction<(rows: BindingRow[]) => void>;
@@ -164,6 +184,7 @@ class SqliteLeaseStore implements LeaseStore {
     this.path = path;
     this.readonly = readonly;
     this.statements = prepareStatements(db);
+    this.queries = prepareBindingQueries(db);
     this.lastChangeOrder = this.statements.maxChangeOrder.get() ?? 0;
     this.writeBindings = db.transaction((rows: BindingRow[]) => this.upsertRows(rows));
     this.writeSendProgress = db.transaction(
@@ -203,6 +224,7 @@ class SqliteLeaseStore implements LeaseStore {
     // IMMEDIATE takes the write lock before the first read, so the change_order read inside the
     // transaction cannot be overtaken by another process.
     this.run('write', 'write bindings', () => this.writeBindings.immediate(rows));
+    this.notify({ kind: 'bindings', bindings });
   }
 
   /**
@@ -283,6 +305,7 @@ class SqliteLeaseStore implements LeaseStore {
     this.run('write', 'acknowledge an update', () =>
       this.statements.acknowledgeUpdate.run(parameters),
     );
+    this.notify({ kind: 'acknowledgements' });
   }
 
   recordSendProgress(progress: SendProgress): void {
@@ -296,10 +319,122 @@ class SqliteLeaseStore implements LeaseStore {
     this.run('write', 'record sent updates', () =>
       this.writeSendProgress.immediate(acknowledged, sentPets),
     );
+    if (acknowledged.length > 0) {
+      this.notify({ kind: 'acknowledgements' });
+    }
   }
 
   markAllPending(): void {
     this.run('write', 'mark all bindings pending', () => this.statements.markAllPending.run());
+    this.notify({ kind: 'all-pending' });
+  }
+
+  clientBindings(client: BindingClient): StoredBinding[] {
+    const parameters = clientParameters(client);
+    const rows = this.run('read', 'read bindings of a client', () =>
+      this.queries.clientBindings.all(parameters),
+    );
+    return rows.map((row) => bindingFromRow(row, this.path));
+  }
+
+  bindingsWithStatus(
+    bindingStatus: BindingStatusName,
+    range: { first: string; last: string; after?: string | undefined },
+    limit: number,
+  ): StoredBinding[] {
+    requireLimit(limit);
+    const first = requireAddress(range.first);
+    const parameters = {
+      status: statusCodeOf(bindingStatus),
+      after:
+        range.after === undefined ? first - 1 : Math.max(first - 1, requireAddress(range.after)),
+      last: requireAddress(range.last),
+      limit,
+    };
+    const rows = this.run('read', `read ${bindingStatus} bindings`, () =>
+      this.queries.bindingsWithStatus.all(parameters),
+    );
+    return rows.map((row) => bindingFromRow(row, this.path));
+  }
+
+  firstUnstoredAddress(first: string, last: string): string | undefined {
+    const from = requireAddress(first);
+    const to = requireAddress(last);
+    const key = `${from}-${to}`;
+    if (this.unstoredHints.size >= MAX_UNSTORED_HINTS && !this.unstoredHints.has(key)) {
+      this.unstoredHints.clear();
+    }
+
+    const start = Math.max(from, this.unstoredHints.get(key) ?? from);
+    if (start > to) {
+      return undefined;
+    }
+
+    const found = this.run('read', 'find an unstored address', () =>
+      this.queries.firstUnstoredAddress.get({ from: start, last: to }),
+    );
+    if (found === null || found === undefined) {
+      this.unstoredHints.set(key, to + 1);
+      return undefined;
+    }
+
+    this.unstoredHints.set(key, found);
+    return formatIPv4(found);
+  }
+
+  firstUnstoredRange(first: string, last: string): { first: string; last: string } | undefined {
+    const start = this.firstUnstoredAddress(first, last);
+    if (start === undefined) {
+      return undefined;
+    }
+
+    const parameters = { from: requireAddress(start), last: requireAddress(last) };
+    const nextStored = this.run('read', 'find the next stored address', () =>
+      this.queries.nextStoredAddress.get(parameters),
+    );
+    const end = nextStored === null || nextStored === undefined ? parameters.last : nextStored - 1;
+    return { first: start, last: formatIPv4(end) };
+  }
+
+  earliestLeaseExpiration(): number | undefined {
+    const earliest = this.run('read', 'read the earliest lease expiry', () =>
+      this.queries.earliestLeaseExpiration.get(),
+    );
+    return earliest ?? undefined;
+  }
+
+  leasesExpiringBefore(time: number, limit: number): StoredBinding[] {
+    requireLimit(limit);
+    const rows = this.run('read', 'read expiring leases', () =>
+      this.queries.leasesExpiringBefore.all(time, limit),
+    );
+    return rows.map((row) => bindingFromRow(row, this.path));
+  }
+
+  transientBindings(pendingUpdate: boolean): StoredBinding[] {
+    const rows = this.run('read', 'read transient bindings', () =>
+      this.queries.transientBindings.all(pendingUpdate ? 1 : 0),
+    );
+    return rows.map((row) => bindingFromRow(row, this.path));
+  }
+
+  hasTransientBindings(pendingUpdate: boolean): boolean {
+    const found = this.run('read', 'look for transient bindings', () =>
+      this.queries.hasTransient.get(pendingUpdate ? 1 : 0),
+    );
+    return found === 1;
+  }
+
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells the listeners of a committed change; a listener that raises stops the write's caller. */
+  private notify(change: StoreChange): void {
+    for (const listener of this.listeners) {
+      listener(change);
+    }
   }
 
   readEndpoint(relationship: string): EndpointRecord | undefined {
@@ -462,10 +597,10 @@ function openReadonly(path: string, kind: StoreFileKind): SqliteLeaseStore {
       return throwEmpty(path);
     }
 
-    if (version < SCHEMA_VERSION) {
+    if (version < OLDEST_READABLE_VERSION) {
       throw new StoreError(
         'FO_ERR_STORE_SCHEMA_OUTDATED',
-        `lease store ${path} has schema version ${version}, expected ${SCHEMA_VERSION}; open it read-write once to upgrade it`,
+        `lease store ${path} has schema version ${version}, expected at least ${OLDEST_READABLE_VERSION}; open it read-write once to upgrade it`,
       );
     }
 

@@ -70,6 +70,22 @@ export interface SendProgress {
   sentPets: readonly SentPet[];
 }
 
+/** A client as bindings name it: by client-identifier, else by hardware address (FO-7.1.1-h). */
+export interface BindingClient {
+  clientIdentifier?: Uint8Array | undefined;
+  htype: number;
+  chaddr: Uint8Array;
+}
+
+/**
+ * A change this store connection committed, as change listeners receive it: bindings written, BNDACKs
+ * recorded (which may leave transient bindings acknowledged), or every binding marked pending.
+ */
+export type StoreChange =
+  | { kind: 'bindings'; bindings: readonly StoredBinding[] }
+  | { kind: 'acknowledgements' }
+  | { kind: 'all-pending' };
+
 export interface LeaseStore {
   /** Path of the SQLite file, or ':memory:'. */
   readonly path: string;
@@ -100,6 +116,40 @@ export interface LeaseStore {
   recordSendProgress(progress: SendProgress): void;
   /** Marks every binding as not yet seen by the partner (UPDREQALL, FO-5.17-b). */
   markAllPending(): void;
+  /**
+   * Bindings whose client-identifier or hardware address (htype and chaddr) is the client's,
+   * ordered by address. The caller decides which of the two names counts.
+   */
+  clientBindings(client: BindingClient): StoredBinding[];
+  /**
+   * Stored bindings of `bindingStatus` in first..last, by address, starting after `after` when
+   * given, at most `limit`.
+   */
+  bindingsWithStatus(
+    bindingStatus: BindingStatusName,
+    range: { first: string; last: string; after?: string | undefined },
+    limit: number,
+  ): StoredBinding[];
+  /** The lowest address of first..last that has no stored binding, so is FREE (FO-5.16-c). */
+  firstUnstoredAddress(first: string, last: string): string | undefined;
+  /**
+   * The first run of consecutive addresses in first..last with no stored binding, as its first
+   * and last address. It costs two indexed queries however long the run is.
+   */
+  firstUnstoredRange(first: string, last: string): { first: string; last: string } | undefined;
+  /** The earliest lease-expiration-time of an ACTIVE binding, infinite leases left out. */
+  earliestLeaseExpiration(): number | undefined;
+  /** Up to `limit` ACTIVE bindings whose lease-expiration-time is before `time`, earliest first. */
+  leasesExpiringBefore(time: number, limit: number): StoredBinding[];
+  /** EXPIRED, RELEASED and RESET bindings with the given `pendingUpdate`, by address. */
+  transientBindings(pendingUpdate: boolean): StoredBinding[];
+  /** Tells whether some EXPIRED, RELEASED or RESET binding has the given `pendingUpdate`. */
+  hasTransientBindings(pendingUpdate: boolean): boolean;
+  /**
+   * Calls `listener` after each change this connection commits; returns a function that removes
+   * it. Changes written by other processes are not reported.
+   */
+  onChange(listener: (change: StoreChange) => void): () => void;
   readEndpoint(relationship: string): EndpointRecord | undefined;
   writeEndpoint(record: EndpointRecord): void;
   close(): void;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   LeaseExpiry,
   nextBindingOf,
@@ -13,6 +14,7 @@ import { INFINITE_TIME, type FailoverStateName } from '../../src/wire/codes.js';
 
 const NOW = 1_767_225_600;
 const MCLT = 600;
+const DAY_MS = 86_400_000;
 const CLIENT = { htype: 1, chaddr: Uint8Array.of(2, 0, 0, 0, 0xc1, 1) };
 
 function active(overrides: Partial<StoredBinding> = {}): StoredBinding {
@@ -131,13 +133,15 @@ describe('nextBindingOf', () => {
   });
 });
 
-class FakeFailover implements LeaseExpiryView {
+class FakeFailover extends EventEmitter<{ state: [] }> implements LeaseExpiryView {
   state: FailoverStateName = 'NORMAL';
   readonly mclt = MCLT;
   readonly config = { name: 'fo' };
   sendCalls = 0;
 
-  constructor(readonly store: LeaseStore) {}
+  constructor(readonly store: LeaseStore) {
+    super();
+  }
 
   sendPendingUpdates(): void {
     this.sendCalls += 1;
@@ -218,5 +222,102 @@ describe('LeaseExpiry', () => {
 
     expect(atEntry.sweep().freed).toEqual([]);
     expect(afterMclt.sweep().freed).toEqual(['192.0.2.10']);
+  });
+
+  it('expires a lease at its expiry second without periodic sweeps (FO-9.8.3-c)', () => {
+    const store = openLeaseStore(':memory:');
+    const clock = new ManualClock(NOW * 1000);
+    store.putBindings([active({ leaseExpirationTime: NOW + 3600 })]);
+    const expiry = new LeaseExpiry({
+      failover: new FakeFailover(store),
+      clock,
+      intervalMs: DAY_MS,
+    });
+    expiry.start();
+    onTestFinished(() => expiry.cancel());
+
+    const dueAt = expiry.nextDueTime();
+    clock.advance(3600 * 1000);
+    const atExpiry = store.getBinding('192.0.2.10')?.bindingStatus;
+    clock.advance(1000);
+
+    expect(dueAt).toBe(NOW + 3601);
+    expect(atExpiry).toBe('ACTIVE');
+    expect(store.getBinding('192.0.2.10')?.bindingStatus).toBe('EXPIRED');
+    expect(clock.pendingTimers()).toBe(1);
+  });
+
+  it('moves its timer earlier when a shorter lease is committed', () => {
+    const store = openLeaseStore(':memory:');
+    const clock = new ManualClock(NOW * 1000);
+    store.putBindings([active({ leaseExpirationTime: NOW + 3600 })]);
+    const expiry = new LeaseExpiry({
+      failover: new FakeFailover(store),
+      clock,
+      intervalMs: DAY_MS,
+    });
+    expiry.start();
+    onTestFinished(() => expiry.cancel());
+
+    store.putBindings([active({ address: '192.0.2.11', leaseExpirationTime: NOW + 5 })]);
+    clock.advance(6000);
+
+    expect(store.getBinding('192.0.2.11')?.bindingStatus).toBe('EXPIRED');
+    expect(store.getBinding('192.0.2.10')?.bindingStatus).toBe('ACTIVE');
+  });
+
+  it('frees a transient binding on the next timer after its BNDACK (FO-5.11-e)', () => {
+    const store = openLeaseStore(':memory:');
+    const clock = new ManualClock(NOW * 1000);
+    const failover = new FakeFailover(store);
+    store.putBindings([active({ bindingStatus: 'RELEASED', pendingUpdate: true })]);
+    const expiry = new LeaseExpiry({ failover, clock, intervalMs: DAY_MS });
+    expiry.start();
+    onTestFinished(() => expiry.cancel());
+
+    clock.advance(1000);
+    const beforeAck = store.getBinding('192.0.2.10')?.bindingStatus;
+    store.acknowledgeUpdate('192.0.2.10', 4, undefined);
+    clock.advance(0);
+
+    expect(beforeAck).toBe('RELEASED');
+    expect(store.getBinding('192.0.2.10')?.bindingStatus).toBe('FREE');
+    expect(failover.sendCalls).toBe(0);
+  });
+
+  it('frees a pending binding MCLT after the state changes to PARTNER-DOWN (FO-5.11-f)', () => {
+    const store = openLeaseStore(':memory:');
+    const clock = new ManualClock(NOW * 1000);
+    const failover = new FakeFailover(store);
+    failover.state = 'COMMUNICATIONS-INTERRUPTED';
+    store.putBindings([
+      active({
+        bindingStatus: 'EXPIRED',
+        pendingUpdate: true,
+        startTimeOfState: NOW,
+        sentPet: undefined,
+        ackedPet: undefined,
+      }),
+    ]);
+    const expiry = new LeaseExpiry({ failover, clock, intervalMs: DAY_MS });
+    expiry.start();
+    onTestFinished(() => expiry.cancel());
+
+    failover.state = 'PARTNER-DOWN';
+    store.writeEndpoint({
+      relationship: 'fo',
+      state: 'PARTNER-DOWN',
+      startTimeOfState: NOW,
+      lastOperatingTime: NOW,
+      hasSyncedBefore: true,
+    });
+    failover.emit('state');
+    clock.advance((MCLT - 1) * 1000);
+    const beforeMclt = store.getBinding('192.0.2.10')?.bindingStatus;
+    clock.advance(1000);
+
+    expect(beforeMclt).toBe('EXPIRED');
+    expect(store.getBinding('192.0.2.10')?.bindingStatus).toBe('FREE');
+    expect(store.getBinding('192.0.2.10')?.pendingUpdate).toBe(true);
   });
 });

@@ -120,6 +120,28 @@ describe('PoolBalance', () => {
     expect(store.getBinding('192.0.2.29')?.updateSeq).toBe(4);
   });
 
+  it('keeps reserved addresses FREE when lending (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([{ ...freeBinding('192.0.2.28'), ipFlags: 0x1 }]);
+    const reservations = [
+      { address: '192.0.2.29', hardwareAddress: Uint8Array.of(2, 0, 0, 0, 0xc1, 0x29) },
+    ];
+    const balance = new PoolBalance({
+      store,
+      pools: [POOL],
+      hashBucketAssignment: ASSIGNMENT,
+      logger: createSilentLogger(),
+      reservations,
+    });
+
+    const lent = balance.lend(NOW, 'POOLREQ');
+
+    expect(lent).toBe(9);
+    expect(store.getBinding('192.0.2.29')).toBeUndefined();
+    expect(store.getBinding('192.0.2.28')?.bindingStatus).toBe('FREE');
+    expect(store.getBinding('192.0.2.27')?.bindingStatus).toBe('BACKUP');
+  });
+
   it('lends nothing more once the shares are even (FO-7.6.2-b)', () => {
     const store = openLeaseStore(':memory:');
     const balance = balanceOver(store);

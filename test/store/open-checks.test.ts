@@ -99,7 +99,7 @@ const damagedFiles: [string, Setup, string, RegExp][] = [
       alterStore(path, 'DROP TABLE endpoint');
     },
     'FO_ERR_STORE_MISSING_TABLE',
-    /^lease store \S+ schema version 1 has no table endpoint$/,
+    /^lease store \S+ schema version \d+ has no table endpoint$/,
   ],
   [
     'a store without a binding column',
