@@ -185,3 +185,41 @@ describe('loadRelationshipConfig', () => {
     }
   });
 });
+
+describe('parseRelationshipConfig pools', () => {
+  it('rejects two pools that share an address, naming both ranges', () => {
+    const pools = [
+      { start: '10.0.0.1', end: '10.0.0.5' },
+      { start: '10.0.0.3', end: '10.0.0.9' },
+    ];
+
+    const error = parseError({ ...minimal(), pools });
+
+    expect(error.field).toBe('pools[1]');
+    expect(error.message).toContain('does not overlap pools[0] (10.0.0.1-10.0.0.5)');
+  });
+
+  it('rejects a pool inside another one listed after it', () => {
+    const pools = [
+      { start: '10.0.1.10', end: '10.0.1.20' },
+      { start: '10.0.1.0', end: '10.0.1.255' },
+    ];
+
+    expect(parseError({ ...minimal(), pools }).field).toBe('pools[0]');
+  });
+
+  it('accepts adjacent pools that share no address', () => {
+    const pools = [
+      { start: '10.0.0.1', end: '10.0.0.5' },
+      { start: '10.0.0.6', end: '10.0.0.9' },
+    ];
+
+    expect(parseRelationshipConfig({ ...minimal(), pools }).pools).toHaveLength(2);
+  });
+
+  it('names an infinite number as Infinity rather than null', () => {
+    expect(parseError({ ...minimal(), mclt: Infinity }).message).toContain(
+      'config field mclt is Infinity',
+    );
+  });
+});
