@@ -264,20 +264,26 @@ function tiesWithAllocationAfterEnd(
 
 /** Tells whether both sides name a client and the clients differ (FO-7.1.1-h). */
 function differentClient(stored: StoredBindingView, update: BindingUpdate): boolean {
-  const comparable =
+  return comparableClients(stored, update) && !sameClient(stored, update);
+}
+
+function comparableClients(stored: StoredBindingView, update: BindingUpdate): boolean {
+  return (
     (stored.clientIdentifier !== undefined && update.clientIdentifier !== undefined) ||
-    (stored.clientHardwareAddress !== undefined && update.clientHardwareAddress !== undefined);
-  return comparable && !sameClient(stored, update);
+    (stored.clientHardwareAddress !== undefined && update.clientHardwareAddress !== undefined)
+  );
 }
 
 /**
- * Tells whether an update that ends a lease (EXPIRED, RELEASED, RESET) predates the BACKUP binding
- * stored here: its CLTT is no later than the time the address became BACKUP. That happens when the
- * partner resends a DHCPRELEASE after a lost BNDACK while the primary, having accepted it the first
- * time, already lent the address. Storing it as FREE (FO-5.11-e) would leave the primary with FREE
- * and the secondary with BACKUP, both allowed to allocate the address, so the stored BACKUP stays.
+ * Tells whether an update that ends a lease (EXPIRED, RELEASED, RESET) is one this server already
+ * applied before it lent the address as BACKUP: the stored BACKUP carries the same client and CLTT,
+ * which it kept from that update, and began no earlier. That happens when the partner resends a
+ * DHCPRELEASE after a lost BNDACK while the primary, having accepted it the first time, already
+ * lent the address. Storing it as FREE (FO-5.11-e) would leave the primary with FREE and the
+ * secondary with BACKUP, both allowed to allocate the address, so the stored BACKUP stays. An
+ * update for another client or time is new information and is stored as FREE.
  */
-function predatesStoredBackup(
+function repeatsUpdateBeforeBackup(
   status: BindingStatusName,
   update: BindingUpdate,
   stored: StoredBindingView,
@@ -287,9 +293,16 @@ function predatesStoredBackup(
     (status === 'EXPIRED' || status === 'RELEASED' || status === 'RESET') &&
     stored.bindingStatus === 'BACKUP' &&
     cltt !== undefined &&
+    cltt === stored.clientLastTransactionTime &&
     stored.startTimeOfState !== undefined &&
-    cltt <= stored.startTimeOfState
+    cltt <= stored.startTimeOfState &&
+    sameClientShown(stored, update)
   );
+}
+
+/** Tells whether both sides name a client and it is the same one (FO-7.1.1-h). */
+function sameClientShown(stored: StoredBindingView, update: BindingUpdate): boolean {
+  return comparableClients(stored, update) && sameClient(stored, update);
 }
 
 function formatTime(time: number | undefined): string {
@@ -415,7 +428,7 @@ export function decideBindingUpdate(input: ReceivedBindingUpdate): BindingUpdate
     return rejection;
   }
 
-  if (predatesStoredBackup(status, update, stored)) {
+  if (repeatsUpdateBeforeBackup(status, update, stored)) {
     return { accepted: true, bindingStatus: 'BACKUP', rule: 'FO-5.11-e', keepStored: true };
   }
 

@@ -192,12 +192,13 @@ describe('UpdateReceiver CLTT ties', () => {
 });
 
 describe('UpdateReceiver with a lent address', () => {
-  it('acknowledges a resent RELEASED older than the lent BACKUP and keeps BACKUP (FO-5.11-e)', () => {
+  it('acknowledges a RELEASED the lent BACKUP repeats and keeps BACKUP (FO-5.11-e)', () => {
     const store = openLeaseStore(':memory:');
     const lent = {
       address: '192.0.2.30',
       bindingStatus: 'BACKUP' as const,
       ipFlags: 0,
+      clientHardwareAddress: { htype: 1, chaddr: Uint8Array.of(0, 0, 0x5e, 0, 0x53, 0x30) },
       clientLastTransactionTime: NOW - 20,
       startTimeOfState: NOW - 10,
       pendingUpdate: true,

@@ -408,27 +408,42 @@ describe('decideBindingUpdate after a resent update', () => {
     expect(receive(update, stored).accepted).toBe(false);
   });
 
-  it('keeps a BACKUP lent after the release that a resent RELEASED reports (FO-5.11-e)', () => {
+  it('keeps a BACKUP lent after the release that a resent RELEASED repeats (FO-5.11-e)', () => {
     const lent: StoredBindingView = { ...storedAs('BACKUP'), startTimeOfState: 1_500 };
 
-    expect(receive(updateOf('RELEASED', { clientLastTransactionTime: 1_500 }), lent)).toEqual({
+    const repeat = { clientLastTransactionTime: 1_000, clientHardwareAddress: clientA };
+
+    expect(receive(updateOf('RELEASED', repeat), lent)).toEqual({
       accepted: true,
       bindingStatus: 'BACKUP',
       rule: 'FO-5.11-e',
       keepStored: true,
     });
-    expect(receive(updateOf('EXPIRED', { clientLastTransactionTime: 1_200 }), lent)).toMatchObject({
+    expect(receive(updateOf('EXPIRED', repeat), lent)).toMatchObject({
       keepStored: true,
     });
   });
 
-  it('stores FREE for a RELEASED newer than the stored BACKUP (FO-5.11-e)', () => {
+  it('stores FREE for a RELEASED the stored BACKUP does not repeat (FO-5.11-e)', () => {
     const lent: StoredBindingView = { ...storedAs('BACKUP'), startTimeOfState: 1_500 };
-
-    expect(receive(updateOf('RELEASED', { clientLastTransactionTime: 1_501 }), lent)).toEqual({
-      accepted: true,
-      bindingStatus: 'FREE',
-      rule: 'FO-5.11-e',
+    const otherClient = updateOf('RELEASED', {
+      clientLastTransactionTime: 1_000,
+      clientHardwareAddress: clientB,
     });
+    const otherTime = updateOf('RELEASED', {
+      clientLastTransactionTime: 1_200,
+      clientHardwareAddress: clientA,
+    });
+    const afterLend = { ...lent, clientLastTransactionTime: 1_600 };
+    const freed = { accepted: true, bindingStatus: 'FREE', rule: 'FO-5.11-e' };
+
+    expect(receive(otherClient, lent)).toEqual(freed);
+    expect(receive(otherTime, lent)).toEqual(freed);
+    expect(
+      receive(
+        updateOf('RELEASED', { clientLastTransactionTime: 1_600, clientHardwareAddress: clientA }),
+        afterLend,
+      ),
+    ).toEqual(freed);
   });
 });
