@@ -1,7 +1,8 @@
 // The failover link of one relationship, the part both roles share. It runs the connection
 // machine (model/connection.ts): sockets, messages and timers become machine events, and the link
 // carries out the effects the machine emits. It also hands the established connection to the
-// endpoint above. SecondaryLink listens, PrimaryLink connects (draft-12 section 8, FO-7.8, FO-7.9).
+// endpoint above. SecondaryLink awaits CONNECT, PrimaryLink connects and sends it (draft-12
+// section 8, FO-7.8, FO-7.9).
 
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -129,7 +130,7 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
     return this.current?.established === true ? this.current : undefined;
   }
 
-  /** The port a secondary listens on (useful with port 0); undefined for a primary. */
+  /** The port this server listens on (useful with port 0); undefined when it does not listen. */
   get listeningPort(): number | undefined {
     return undefined;
   }
@@ -396,14 +397,18 @@ export abstract class FailoverLink extends EventEmitter<LinkEvents> {
     this.dispatch({ type: 'DISCONNECT_RECEIVED' }, { reason });
   }
 
-  protected createConnection(socket: Socket): FailoverConnection {
+  /** Wraps a socket; `outgoing` is true when this server opened it, as a primary does. */
+  protected createConnection(
+    socket: Socket,
+    outgoing = this.config.role === 'primary',
+  ): FailoverConnection {
     const connection = new FailoverConnection({
       socket,
       profile: this.config.profile,
       clock: this.clock,
       logger: this.logger,
       guard: this.guard,
-      tap: this.tapConnection?.(socket, this.config.role === 'primary'),
+      tap: this.tapConnection?.(socket, outgoing),
     });
     connection.on('close', (reason) => this.onConnectionClosed(connection, reason));
     // Only the tracked connection becomes established, so its deliberate close is the machine's.

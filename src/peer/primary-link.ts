@@ -1,6 +1,7 @@
 // The primary's side of the link: it connects from its local address, sends CONNECT and checks the
 // CONNECTACK in the order of FO-7.9.2. The connection machine decides when to retry and how long to
-// wait (FO-8.2-b, FO-8.6-a, FO-7.9-a).
+// wait (FO-8.2-b, FO-8.6-a, FO-7.9-a). In the isc profile it also listens, and rejects every
+// CONNECT it receives there (FO-8.2-a, PrimaryListener).
 
 import { connect, type Socket } from 'node:net';
 import { LogEvent } from '../log.js';
@@ -8,14 +9,46 @@ import { MessageType } from '../wire/codes.js';
 import type { FailoverConnection, ReceivedMessage } from './connection.js';
 import { configuredHashBucketAssignment } from '../config/load-balance-fields.js';
 import { FailoverLink } from './link.js';
+import { PrimaryListener } from './primary-listener.js';
 
 export class PrimaryLink extends FailoverLink {
   private readonly pendingSockets = new Set<Socket>();
   private connectXid: number | undefined;
+  private listener: PrimaryListener | undefined;
 
-  start(): Promise<void> {
+  override get listeningPort(): number | undefined {
+    return this.listener?.port;
+  }
+
+  /**
+   * Listens (isc profile only) and starts connecting. Every failover server listens (FO-8.2-a),
+   * but [MS-DHCPF] lets only the secondary listen (MSF-2.1-b), so a microsoft primary does not.
+   */
+  async start(): Promise<void> {
+    if (this.config.profile === 'isc') {
+      this.listener = this.createListener();
+      await this.listener.listen();
+    }
+
     this.dispatch({ type: 'START' });
-    return Promise.resolve();
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.listener?.close();
+  }
+
+  private createListener(): PrimaryListener {
+    return new PrimaryListener({
+      config: this.config,
+      clock: this.clock,
+      logger: this.logger,
+      local: this.local,
+      createConnection: (socket) => this.createConnection(socket, false),
+      refuseHandshake: (connection, message) =>
+        this.refuseHandshake(connection, message, 'CONNECT', 'FO-7.8-a'),
+      logRejected: (result) => this.logRejectedHandshake('CONNECT', result),
+    });
   }
 
   protected override openSocket(): void {

@@ -29,12 +29,7 @@ export class SecondaryLink extends FailoverLink {
     return typeof address === 'object' && address !== null ? address.port : undefined;
   }
 
-  /**
-   * Listens on the local address and port.
-   *
-   * GAP(FO-8.2-a): only the secondary listens. A primary takes no stimulus connections from its
-   * partner, because it reconnects on its own retry timer anyway.
-   */
+  /** Listens on the local address and port (FO-8.2-a, MSF-2.1-b). */
   async start(): Promise<void> {
     await this.listen();
     this.dispatch({ type: 'START' });

@@ -2,9 +2,11 @@
 // primary) never reach NORMAL: a mismatched CONNECT gets reject-reason 8, and a server that never
 // sees its partner connect raises an alarm when STARTUP ends.
 
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { findOption, option } from '../../src/peer/options.js';
+import type { ManualClock } from '../../src/peer/timers.js';
 import { MessageType, OptionCode, RejectReason } from '../../src/wire/codes.js';
 import { RawPartner } from '../peer/raw-partner.js';
 import {
@@ -189,7 +191,144 @@ describe('BL-12 both servers primary', () => {
     }
   });
 
-  it.todo(
-    'BL-12: answers a CONNECT that reaches a primary with reject-reason 8 (needs a primary that listens, FO-8.2-a)',
-  );
+  it('BL-12: answers a CONNECT that reaches a primary with reject-reason 8 (FO-8.2-a, FO-7.8.2-f)', async () => {
+    const { peer, clock, log } = await primaryWithPartner({ seed: { record: NORMAL_BEFORE_T0 } });
+    const stateChangesBefore = log.withEvent('state.change').length;
+    const incoming = await RawPartner.connect(peer.listeningPort ?? 0, secondsOf(clock));
+    onTestFinished(() => incoming.close());
+
+    incoming.sendBytes(hexBytes(CONNECT_NAME_FO_TEST));
+    const connectack = await incoming.next();
+    await incoming.expectClosed();
+
+    expect(connectack.type).toBe(MessageType.CONNECTACK);
+    expect(connectack.xid).toBe(0x10);
+    expect(findOption(connectack, OptionCode.REJECT_REASON)).toBe(
+      RejectReason.INVALID_FAILOVER_PARTNER,
+    );
+    expect(findOption(connectack, OptionCode.RELATIONSHIP_NAME)).toBe(RELATIONSHIP);
+    expect(findOption(connectack, OptionCode.MESSAGE)).toMatch(/both servers are primary/);
+    expect(peer.state).toBe('STARTUP');
+    expect(log.withEvent('state.change')).toHaveLength(stateChangesBefore);
+  });
+
+  it('BL-12: two primaries stay out of NORMAL, retrying once a minute (FO-8.2-a, FO-7.9-a)', async () => {
+    const clock = clockAt();
+    const relay = await Relay.open();
+    const first = await primaryTowards(relay.port, 'first', clock);
+    const second = await primaryTowards(first.peer.listeningPort ?? 0, 'second', clock);
+    relay.forwardTo(second.peer.listeningPort ?? 0);
+    const both = [first, second];
+
+    await waitUntil(() => both.every((started) => rejectedCONNECTs(started) === 1));
+    clock.advance(59_000);
+    await settle();
+    const attemptsBeforeMinute = both.map(rejectedCONNECTs);
+    clock.advance(1_000);
+    await waitUntil(() => both.every((started) => rejectedCONNECTs(started) === 2));
+
+    expect(attemptsBeforeMinute).toEqual([1, 1]);
+    for (const { peer, log } of both) {
+      const rejected = log.withEvent('message.rejected').find((line) => {
+        return line['messageType'] === 'CONNECTACK';
+      });
+      expect(rejected?.['rejectReason']).toBe(RejectReason.INVALID_FAILOVER_PARTNER);
+      expect(peer.state).toBe('COMMUNICATIONS-INTERRUPTED');
+      expect(log.withEvent('state.change').map((line) => line['to'])).not.toContain('NORMAL');
+    }
+  });
 });
+
+/** Starts a primary that was in NORMAL before T0 and connects to `peerPort` on 127.0.0.1. */
+async function primaryTowards(
+  peerPort: number,
+  name: string,
+  clock: ManualClock,
+): Promise<StartedPeer> {
+  const storePath = join(temporaryDirectory(), `${name}.db`);
+  seedStore(storePath, { record: NORMAL_BEFORE_T0 });
+  const config = testConfig('primary', storePath, {
+    peer: { address: '127.0.0.1', port: peerPort },
+  });
+  return startTestPeer(config, clock);
+}
+
+/** Counts the CONNECTs a server rejected, which are its partner's connection attempts. */
+function rejectedCONNECTs({ log }: StartedPeer): number {
+  return log.withEvent('message.rejected').filter((line) => line['messageType'] === 'CONNECT')
+    .length;
+}
+
+/** Resolves once `condition` holds; rejects after a few seconds. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error('condition still false after 5000 ms');
+    }
+
+    await settle(10);
+  }
+}
+
+/**
+ * A TCP relay on 127.0.0.1 that holds each connection until `forwardTo` names the port to pass it
+ * to. Two primaries each need the other's listening port in their config, so the first one
+ * started connects to the relay, which forwards to the second once that one listens.
+ */
+class Relay {
+  private readonly sockets = new Set<Socket>();
+  private resolveTarget: (port: number) => void = () => undefined;
+  private readonly target = new Promise<number>((resolve) => {
+    this.resolveTarget = resolve;
+  });
+
+  private constructor(private readonly server: Server) {
+    server.on('connection', (socket) => void this.relay(socket));
+  }
+
+  static async open(): Promise<Relay> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const relay = new Relay(server);
+    onTestFinished(() => relay.close());
+    return relay;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  forwardTo(port: number): void {
+    this.resolveTarget(port);
+  }
+
+  private async relay(incoming: Socket): Promise<void> {
+    this.track(incoming);
+    const port = await this.target;
+    const outgoing = connect({ host: '127.0.0.1', port });
+    this.track(outgoing);
+    incoming.pipe(outgoing).pipe(incoming);
+    for (const [socket, other] of [
+      [incoming, outgoing],
+      [outgoing, incoming],
+    ] as const) {
+      socket.on('close', () => other.destroy());
+      socket.on('error', () => other.destroy());
+    }
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private close(): Promise<void> {
+    for (const socket of this.sockets) {
+      socket.destroy();
+    }
+
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
