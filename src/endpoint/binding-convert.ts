@@ -90,8 +90,10 @@ export function localUpdateOf(update: BindingUpdate, clockDelta: number): Bindin
 /**
  * Builds what this server stores for an accepted update whose times are already on our clock
  * (`localUpdateOf`). An accepted EXPIRED, RELEASED or RESET is stored as FREE from `now` on
- * (FO-5.11-e). The result is not pending: a received change never produces a BNDUPD back
- * (FO-5.5-c). `otherOptions` is the transaction's other options as stored bytes.
+ * (FO-5.11-e). The result is not pending, because a received change never produces a BNDUPD back
+ * (FO-5.5-c), unless this server keeps a later lease-expiration-time than the update carries
+ * (FO-7.1.5-a): then its own renewal crossed the update, and the partner still has to learn it.
+ * `otherOptions` is the transaction's other options as stored bytes.
  */
 export function storedFromUpdate(
   update: BindingUpdate,
@@ -101,20 +103,25 @@ export function storedFromUpdate(
   otherOptions: Uint8Array | undefined,
 ): StoredBinding {
   const becomesFree = status === 'EXPIRED' || status === 'RELEASED' || status === 'RESET';
+  const leaseExpirationTime = leaseExpirationToStore(update, status, current);
+  const keepsLaterLease =
+    leaseExpirationTime !== undefined &&
+    update.leaseExpirationTime !== undefined &&
+    leaseExpirationTime > update.leaseExpirationTime;
   const binding: StoredBinding = {
     address: update.address,
     bindingStatus: becomesFree ? 'FREE' : status,
     ipFlags: update.ipFlags ?? 0,
     clientIdentifier: update.clientIdentifier,
     clientHardwareAddress: update.clientHardwareAddress,
-    leaseExpirationTime: leaseExpirationToStore(update, status, current),
+    leaseExpirationTime,
     startTimeOfState: becomesFree ? now : update.startTimeOfState,
     clientLastTransactionTime: update.clientLastTransactionTime,
     sentPet: current?.sentPet,
     ackedPet: current?.ackedPet,
     // FO-7.1.5-a: record the PET received in an accepted update.
     receivedPet: update.potentialExpirationTime ?? current?.receivedPet,
-    pendingUpdate: false,
+    pendingUpdate: keepsLaterLease,
     // A newer updateSeq makes a late BNDACK for our own superseded update clear nothing.
     updateSeq: (current?.updateSeq ?? 0) + 1,
     otherOptions,

@@ -85,6 +85,15 @@ describe('storedFromUpdate', () => {
 
     expect(stored.leaseExpirationTime).toBe(active.leaseExpirationTime);
   });
+
+  it('stays pending when it keeps a later expiry than the update (FO-7.1.5-a)', () => {
+    const shorter = updateFromStored(active, undefined, []);
+    shorter.leaseExpirationTime = (active.leaseExpirationTime ?? 0) - 100;
+    const same = updateFromStored(active, undefined, []);
+
+    expect(storedFromUpdate(shorter, 'ACTIVE', active, T0, undefined).pendingUpdate).toBe(true);
+    expect(storedFromUpdate(same, 'ACTIVE', active, T0, undefined).pendingUpdate).toBe(false);
+  });
 });
 
 describe('localUpdateOf', () => {
