@@ -2,6 +2,7 @@
 // method has committed its transaction to disk when it returns, and a BNDACK sent after it
 // acknowledges data on stable storage (FO-5.2.1-f, FO-9.8.3-d).
 
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import {
@@ -569,6 +570,12 @@ export function openLeaseStore(path: string, options: LeaseStoreOptions = {}): S
     return openReadonly(path, kind);
   }
 
+  if (kind === 'missing') {
+    // The store holds clients' hardware addresses, so only its owner may read it. SQLite gives
+    // the -wal and -shm files the same permissions.
+    createOwnerOnlyFile(path);
+  }
+
   if (kind === 'sqlite') {
     const checkConnection = connect(path, true);
     try {
@@ -579,6 +586,14 @@ export function openLeaseStore(path: string, options: LeaseStoreOptions = {}): S
   }
 
   return openWritable(path);
+}
+
+function createOwnerOnlyFile(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    throw sqliteOpenError(path, error);
+  }
 }
 
 function openReadonly(path: string, kind: StoreFileKind): SqliteLeaseStore {
