@@ -90,9 +90,9 @@ export function localUpdateOf(update: BindingUpdate, clockDelta: number): Bindin
 /**
  * Builds what this server stores for an accepted update whose times are already on our clock
  * (`localUpdateOf`). An accepted EXPIRED, RELEASED or RESET is stored as FREE from `now` on
- * (FO-5.11-e). The result is not pending, because a received change never produces a BNDUPD back
- * (FO-5.5-c), unless this server keeps a later lease-expiration-time than the update carries
- * (FO-7.1.5-a): then its own renewal crossed the update, and the partner still has to learn it.
+ * (FO-5.11-e). A received change never produces a BNDUPD back (FO-5.5-c), so the result is not
+ * pending. The exception is a kept lease-expiration-time later than the update's (FO-7.1.5-a):
+ * this server's renewal crossed the update, and the partner has yet to learn it.
  * `otherOptions` is the transaction's other options as stored bytes.
  */
 export function storedFromUpdate(
