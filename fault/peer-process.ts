@@ -64,7 +64,7 @@ export class PeerProcess {
     this.child.stdin?.on('error', () => undefined);
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
     createInterface({ input: this.child.stderr! }).on('line', (line) =>
-      appendFileSync(options.logPath, `stderr: ${line}\n`),
+      this.appendLog(`stderr: ${line}`),
     );
   }
 
@@ -141,8 +141,22 @@ export class PeerProcess {
     return status;
   }
 
+  /**
+   * Appends a line to the run's log file. A child's last lines can arrive after a passed run
+   * removed its directory; they are dropped, since nothing reads that log any more.
+   */
+  private appendLog(text: string): void {
+    try {
+      appendFileSync(this.options.logPath, `${text}\n`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw error;
+      }
+    }
+  }
+
   private onLine(text: string): void {
-    appendFileSync(this.options.logPath, `${text}\n`);
+    this.appendLog(text);
     let line: Record<string, unknown>;
     try {
       line = JSON.parse(text) as Record<string, unknown>;
