@@ -207,7 +207,7 @@ function safetyChecks(
   return stores;
 }
 
-/** The safety checks, then equal bindings and every held lease in both stores. */
+/** Runs the safety checks, then checks for equal bindings and every held lease in both stores. */
 function finalChecks(
   script: FaultScript,
   pair: ProcessPair,

@@ -28,7 +28,7 @@ export interface PeerProcessOptions {
   logLevel?: 'debug' | 'info';
 }
 
-/** How the process ended: an exit code or the name of the signal. */
+/** The end of a process: its exit code or the name of the signal that ended it. */
 export type ExitStatus = number | NodeJS.Signals;
 
 export class PeerProcess {

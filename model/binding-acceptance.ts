@@ -276,8 +276,8 @@ function comparableClients(stored: StoredBindingView, update: BindingUpdate): bo
 
 /**
  * Tells whether an update that ends a lease (EXPIRED, RELEASED, RESET) is one this server already
- * applied before it lent the address as BACKUP: the stored BACKUP carries the same client and CLTT,
- * which it kept from that update, and began no earlier. That happens when the partner resends a
+ * applied before it lent the address as BACKUP. The stored BACKUP then carries the same client and
+ * CLTT, kept from that update, and began no earlier. That happens when the partner resends a
  * DHCPRELEASE after a lost BNDACK while the primary, having accepted it the first time, already
  * lent the address. Storing it as FREE (FO-5.11-e) would leave the primary with FREE and the
  * secondary with BACKUP, both allowed to allocate the address, so the stored BACKUP stays. An

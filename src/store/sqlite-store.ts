@@ -571,7 +571,7 @@ export function openLeaseStore(path: string, options: LeaseStoreOptions = {}): S
   }
 
   if (kind === 'missing') {
-    // The store holds clients' hardware addresses, so only its owner may read it. SQLite gives
+    // The store contains clients' hardware addresses, so only its owner may read it. SQLite gives
     // the -wal and -shm files the same permissions.
     createOwnerOnlyFile(path);
   }

@@ -83,11 +83,13 @@ describe('dhcpf serve with operator services', () => {
     ]);
     await vi.waitFor(async () => {
       const response = await sendControlRequest(socketPath, { command: 'status' });
-      expect(response.ok && response.status?.local.state).toBe('NORMAL');
+      expect(response.ok).toBe(true);
+      expect(response.ok ? response.status?.local.state : undefined).toBe('NORMAL');
     }, 10_000);
     await vi.waitFor(async () => {
       const response = await sendControlRequest(socketPath, { command: 'status' });
-      expect(response.ok && response.status?.updates.unacknowledged).toBe(0);
+      expect(response.ok).toBe(true);
+      expect(response.ok ? response.status?.updates.unacknowledged : undefined).toBe(0);
     });
     const metricsPort = logEvents(logPath).find((line) => line['event'] === 'metrics.listening')?.[
       'port'
