@@ -4,14 +4,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { readIscLeaseFile } from '../../src/isc/index.js';
-import {
-  dhcpdReachedNormal,
-  dhcpdStartedService,
-  poolSizeFor,
-  startDhcpd,
-  writeDhcpdFiles,
-} from './dhcpd.js';
-import { InteropRun, NAMESPACE_A_ADDRESS, NAMESPACE_B_ADDRESS } from './interop-run.js';
+import { syncDhcpdPair } from './dhcpd.js';
+import { InteropRun } from './interop-run.js';
 import { diffLeaseFacts, factsFromIscLease } from './lease-facts.js';
 import {
   assertPrerequisites,
@@ -40,46 +34,12 @@ describe('dhcpd pair in network namespaces (needs root, dhcpd, ip)', () => {
       const { dhcpd } = assertPrerequisites(prerequisites);
       const interop = new InteropRun('dhcpd-pair');
       run = interop;
-      const pool = { size: poolSizeFor(LEASE_COUNT), leaseCount: LEASE_COUNT };
-      const primaryFiles = writeDhcpdFiles(
-        interop,
-        'dhcpd-primary',
-        'primary',
-        { local: NAMESPACE_A_ADDRESS, peer: NAMESPACE_B_ADDRESS },
-        pool,
-      );
-      const secondaryFiles = writeDhcpdFiles(
-        interop,
-        'dhcpd-secondary',
-        'secondary',
-        { local: NAMESPACE_B_ADDRESS, peer: NAMESPACE_A_ADDRESS },
-        { ...pool, leaseCount: 0 },
-      );
-
-      const secondary = startDhcpd(
+      const { primaryFiles, secondaryFiles } = await syncDhcpdPair(
         interop,
         dhcpd,
-        'dhcpd-secondary',
-        interop.namespaceB,
-        secondaryFiles,
+        LEASE_COUNT,
+        NORMAL_TIMEOUT_MS,
       );
-      await interop.waitUntil(
-        'the dhcpd secondary to serve',
-        () => dhcpdStartedService(secondaryFiles),
-        {
-          timeoutMs: NORMAL_TIMEOUT_MS,
-          watch: [secondary],
-        },
-      );
-      const primary = startDhcpd(interop, dhcpd, 'dhcpd-primary', interop.namespaceA, primaryFiles);
-      await interop.waitUntil(
-        'both dhcpd servers to log "Both servers normal"',
-        () => dhcpdReachedNormal(primaryFiles) && dhcpdReachedNormal(secondaryFiles),
-        { timeoutMs: NORMAL_TIMEOUT_MS, watch: [primary, secondary] },
-      );
-      // dhcpd commits each BNDUPD to its lease file before the BNDACK, so the file is complete.
-      await interop.stop(primary);
-      await interop.stop(secondary);
 
       const sent = readIscLeaseFile(primaryFiles.leases).leases.filter(
         (lease) => lease.bindingStatus === 'ACTIVE',

@@ -3,7 +3,13 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { sharedPath } from '../helpers/shared-dir.js';
-import { type InteropRun, readLog, type StartedProcess } from './interop-run.js';
+import {
+  type InteropRun,
+  NAMESPACE_A_ADDRESS,
+  NAMESPACE_B_ADDRESS,
+  readLog,
+  type StartedProcess,
+} from './interop-run.js';
 
 /** Returns the pool size the tests use: the leases plus 256 free addresses. */
 export function poolSizeFor(leaseCount: number): number {
@@ -84,4 +90,53 @@ export function dhcpdReachedNormal(files: DhcpdFiles): boolean {
 /** Tells whether dhcpd logged that it serves, after reading its configuration and lease file. */
 export function dhcpdStartedService(files: DhcpdFiles): boolean {
   return readLog(files.log).includes('Server starting service.');
+}
+
+/** The lease files of a dhcpd pair after a full synchronization. */
+export interface SyncedDhcpdPair {
+  primaryFiles: DhcpdFiles;
+  secondaryFiles: DhcpdFiles;
+}
+
+/**
+ * Starts a dhcpd secondary with an empty lease file in namespace B, then a dhcpd primary with
+ * `leaseCount` ACTIVE leases in namespace A, waits until both log NORMAL and stops them. dhcpd
+ * commits each BNDUPD to its lease file before the BNDACK, so both files are complete then.
+ */
+export async function syncDhcpdPair(
+  run: InteropRun,
+  dhcpdPath: string,
+  leaseCount: number,
+  timeoutMs: number,
+): Promise<SyncedDhcpdPair> {
+  const pool = { size: poolSizeFor(leaseCount), leaseCount };
+  const primaryFiles = writeDhcpdFiles(
+    run,
+    'dhcpd-primary',
+    'primary',
+    { local: NAMESPACE_A_ADDRESS, peer: NAMESPACE_B_ADDRESS },
+    pool,
+  );
+  const secondaryFiles = writeDhcpdFiles(
+    run,
+    'dhcpd-secondary',
+    'secondary',
+    { local: NAMESPACE_B_ADDRESS, peer: NAMESPACE_A_ADDRESS },
+    { ...pool, leaseCount: 0 },
+  );
+
+  const secondary = startDhcpd(run, dhcpdPath, 'dhcpd-secondary', run.namespaceB, secondaryFiles);
+  await run.waitUntil('the dhcpd secondary to serve', () => dhcpdStartedService(secondaryFiles), {
+    timeoutMs,
+    watch: [secondary],
+  });
+  const primary = startDhcpd(run, dhcpdPath, 'dhcpd-primary', run.namespaceA, primaryFiles);
+  await run.waitUntil(
+    'both dhcpd servers to log "Both servers normal"',
+    () => dhcpdReachedNormal(primaryFiles) && dhcpdReachedNormal(secondaryFiles),
+    { timeoutMs, watch: [primary, secondary] },
+  );
+  await run.stop(primary);
+  await run.stop(secondary);
+  return { primaryFiles, secondaryFiles };
 }

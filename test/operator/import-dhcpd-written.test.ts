@@ -6,14 +6,8 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { formatImportSummary, importIsc } from '../../src/cli/import.js';
 import { readIscLeaseFile } from '../../src/isc/index.js';
 import { openLeaseStore } from '../../src/store/sqlite-store.js';
-import {
-  dhcpdReachedNormal,
-  dhcpdStartedService,
-  poolSizeFor,
-  startDhcpd,
-  writeDhcpdFiles,
-} from '../interop/dhcpd.js';
-import { InteropRun, NAMESPACE_A_ADDRESS, NAMESPACE_B_ADDRESS } from '../interop/interop-run.js';
+import { poolSizeFor, syncDhcpdPair } from '../interop/dhcpd.js';
+import { InteropRun } from '../interop/interop-run.js';
 import {
   assertPrerequisites,
   checkInteropPrerequisites,
@@ -41,44 +35,12 @@ describe('dhcpf import isc of a lease file dhcpd wrote (needs root, dhcpd, ip)',
       const { dhcpd } = assertPrerequisites(prerequisites);
       const interop = new InteropRun('import');
       run = interop;
-      const pool = { size: poolSizeFor(LEASE_COUNT), leaseCount: LEASE_COUNT };
-      const primaryFiles = writeDhcpdFiles(
-        interop,
-        'dhcpd-primary',
-        'primary',
-        { local: NAMESPACE_A_ADDRESS, peer: NAMESPACE_B_ADDRESS },
-        pool,
-      );
-      const secondaryFiles = writeDhcpdFiles(
-        interop,
-        'dhcpd-secondary',
-        'secondary',
-        { local: NAMESPACE_B_ADDRESS, peer: NAMESPACE_A_ADDRESS },
-        { ...pool, leaseCount: 0 },
-      );
-      const secondary = startDhcpd(
+      const { primaryFiles, secondaryFiles } = await syncDhcpdPair(
         interop,
         dhcpd,
-        'dhcpd-secondary',
-        interop.namespaceB,
-        secondaryFiles,
+        LEASE_COUNT,
+        NORMAL_TIMEOUT_MS,
       );
-      await interop.waitUntil(
-        'the dhcpd secondary to serve',
-        () => dhcpdStartedService(secondaryFiles),
-        {
-          timeoutMs: NORMAL_TIMEOUT_MS,
-          watch: [secondary],
-        },
-      );
-      const primary = startDhcpd(interop, dhcpd, 'dhcpd-primary', interop.namespaceA, primaryFiles);
-      await interop.waitUntil(
-        'both dhcpd servers to log "Both servers normal"',
-        () => dhcpdReachedNormal(primaryFiles) && dhcpdReachedNormal(secondaryFiles),
-        { timeoutMs: NORMAL_TIMEOUT_MS, watch: [primary, secondary] },
-      );
-      await interop.stop(primary);
-      await interop.stop(secondary);
 
       const result = importIsc({
         conf: secondaryFiles.config,
@@ -100,7 +62,7 @@ describe('dhcpf import isc of a lease file dhcpd wrote (needs root, dhcpd, ip)',
         expect(binding.leaseExpirationTime).toBe(sent[index]?.ends);
         expect(binding.receivedPet).toBeGreaterThan(0);
       }
-      expect(imported).toHaveLength(pool.size);
+      expect(imported).toHaveLength(poolSizeFor(LEASE_COUNT));
       // The secondary records COMMUNICATIONS-INTERRUPTED once the primary stops first.
       expect(formatImportSummary(result)).toMatch(/\nnot imported: failover state [A-Z-]+; /);
     },
