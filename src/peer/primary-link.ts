@@ -15,6 +15,8 @@ export class PrimaryLink extends FailoverLink {
   private readonly pendingSockets = new Set<Socket>();
   private connectXid: number | undefined;
   private listener: PrimaryListener | undefined;
+  /** Failed connects since the last one that got through; only the first is logged at info. */
+  private failedConnects = 0;
 
   override get listeningPort(): number | undefined {
     return this.listener?.port;
@@ -61,18 +63,32 @@ export class PrimaryLink extends FailoverLink {
     const onFailure = (error: Error): void => {
       this.pendingSockets.delete(socket);
       socket.destroy();
-      this.logger.debug(
-        { event: LogEvent.CONNECTION_RETRY, reason: error.message },
-        `connection to partner failed, retrying in ${this.config.connectRetrySeconds} s`,
-      );
+      this.logConnectFailure(error);
       this.dispatch({ type: 'SOCKET_FAILED' });
     };
     socket.once('error', onFailure);
     socket.once('connect', () => {
       socket.off('error', onFailure);
       this.pendingSockets.delete(socket);
+      this.failedConnects = 0;
       this.onOutgoingConnected(socket);
     });
+  }
+
+  /**
+   * Logs a failed connect. The first of a series goes out at info so an operator who starts the
+   * primary first sees why it waits, and the repeats at debug so an absent partner does not fill the log.
+   */
+  private logConnectFailure(error: Error): void {
+    this.failedConnects += 1;
+    const { address, port } = this.config.peer;
+    const fields = { event: LogEvent.CONNECTION_RETRY, reason: error.message, address, port };
+    const text = `connection to partner ${address}:${port} failed (${error.message}), retrying in ${this.config.connectRetrySeconds} s`;
+    if (this.failedConnects === 1) {
+      this.logger.info(fields, text);
+    } else {
+      this.logger.debug({ ...fields, failedConnects: this.failedConnects }, text);
+    }
   }
 
   protected override closeSocket(reason: string): void {
