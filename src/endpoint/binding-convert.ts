@@ -3,7 +3,12 @@
 // from the partner (times moved onto our clock, EXPIRED/RELEASED/RESET stored as FREE).
 
 import type { StoredBinding } from '../store/types.js';
-import { BindingStatus, INFINITE_TIME, type BindingStatusName } from '../wire/codes.js';
+import {
+  BindingStatus,
+  INFINITE_TIME,
+  IP_FLAG_RESERVED,
+  type BindingStatusName,
+} from '../wire/codes.js';
 import type { BindingUpdate, FailoverOption } from '../wire/types.js';
 
 const STATUS_NAMES = new Map<number, BindingStatusName>(
@@ -60,6 +65,24 @@ export function updateFromStored(
   update.startTimeOfState = positiveOrUndefined(binding.startTimeOfState);
   update.clientLastTransactionTime = binding.clientLastTransactionTime;
   return dropUndefined(update);
+}
+
+/**
+ * Builds the transaction for one of a primary's bindings: a reserved FREE address goes to the
+ * secondary as BACKUP with R=1 and stays FREE here, so either server can serve its client
+ * (FO-5.13-a). FREE and BACKUP carry the same options (Table 7.1-1).
+ */
+export function primaryUpdateFromStored(
+  binding: StoredBinding,
+  potentialExpiration: number | undefined,
+  otherOptions: FailoverOption[],
+): BindingUpdate {
+  const update = updateFromStored(binding, potentialExpiration, otherOptions);
+  if (binding.bindingStatus === 'FREE' && (binding.ipFlags & IP_FLAG_RESERVED) !== 0) {
+    update.bindingStatus = BindingStatus.BACKUP;
+  }
+
+  return update;
 }
 
 /**

@@ -315,6 +315,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       updatesPerMessage: this.config.updatesPerMessage,
       mclt: () => this.mclt,
       adapters: this.microsoft.adapters,
+      role: this.config.role,
       inspect: this.inspect,
     });
     sender.on('progress', (count, total) =>

@@ -62,12 +62,9 @@ function imbalanceThreshold(available: number): number {
 }
 
 /**
- * Counts the FREE and BACKUP addresses of the pools, each address once. A reserved FREE address,
- * by the reservations given or by its stored R flag, is left out: the primary keeps it FREE for its
- * client (FO-5.13-a), so it is neither lent nor part of either share.
- * GAP(FO-5.13-a): the secondary does not get a reserved address as BACKUP with R=1, because the
- * store keeps one binding-status per address and a BNDUPD carries the stored one, so lending it
- * would take it away from the primary.
+ * Counts the FREE and BACKUP addresses of the pools, each address once. A reserved address, by the
+ * reservations given or by its stored R flag, is left out: it serves only its client (FO-5.13-a),
+ * so it is neither lent nor part of either share.
  */
 export function countPoolAddresses(
   store: LeaseStore,
@@ -83,12 +80,14 @@ export function countPoolAddresses(
   let backup = 0;
   for (const address of poolAddresses(pools)) {
     const binding = stored.get(address);
+    if (isReserved(address, binding, reservations)) {
+      continue;
+    }
+
     if (binding?.bindingStatus === 'BACKUP') {
       backup += 1;
     } else if (binding === undefined || binding.bindingStatus === 'FREE') {
-      if (!isReserved(address, binding, reservations)) {
-        free.push({ address, stored: binding });
-      }
+      free.push({ address, stored: binding });
     }
   }
 
@@ -143,6 +142,58 @@ export function lentBinding(candidate: AvailableAddress, now: number): StoredBin
   };
 }
 
+/**
+ * Returns the FREE bindings whose R flag disagrees with the reservations configured here, changed
+ * and pending. A reserved address gets R=1, and the update sender sends it as BACKUP with R=1 while
+ * it stays FREE here (FO-5.13-a). An address no longer reserved gets R=0 and goes out as FREE
+ * (FO-5.13-c). An address never stored counts as FREE (FO-5.16-c).
+ */
+export function reservationChanges(
+  store: LeaseStore,
+  pools: readonly AddressRange[],
+  reservations: readonly Reservation[],
+  now: number,
+): StoredBinding[] {
+  const candidates = new Set(reservations.map((reservation) => reservation.address));
+  for (const binding of store.allBindings()) {
+    if ((binding.ipFlags & IP_FLAG_RESERVED) !== 0) {
+      candidates.add(binding.address);
+    }
+  }
+
+  const inPools = new Set(poolAddresses(pools));
+  const changes: StoredBinding[] = [];
+  for (const address of candidates) {
+    const stored = store.getBinding(address);
+    const reserved = isReservedHere(reservations, address);
+    const flagged = ((stored?.ipFlags ?? 0) & IP_FLAG_RESERVED) !== 0;
+    const free = stored === undefined || stored.bindingStatus === 'FREE';
+    if (free && inPools.has(address) && reserved !== flagged) {
+      changes.push(reservationBinding(address, stored, reserved, now));
+    }
+  }
+
+  return changes;
+}
+
+function reservationBinding(
+  address: string,
+  stored: StoredBinding | undefined,
+  reserved: boolean,
+  now: number,
+): StoredBinding {
+  const ipFlags = stored?.ipFlags ?? 0;
+  return {
+    ...stored,
+    address,
+    bindingStatus: 'FREE',
+    ipFlags: reserved ? ipFlags | IP_FLAG_RESERVED : ipFlags & ~IP_FLAG_RESERVED,
+    startTimeOfState: stored?.startTimeOfState ?? now,
+    pendingUpdate: true,
+    updateSeq: (stored?.updateSeq ?? 0) + 1,
+  };
+}
+
 /** The primary's lending and the secondary's check of its share, over one lease store. */
 export class PoolBalance {
   constructor(private readonly options: PoolBalanceOptions) {}
@@ -173,6 +224,31 @@ export class PoolBalance {
       `lent ${lent.length} free addresses to the secondary as BACKUP`,
     );
     return lent.length;
+  }
+
+  /**
+   * Stores the reservation changes of `reservationChanges` and returns how many there were; the
+   * caller lets their BNDUPDs go.
+   */
+  shareReservations(now: number): number {
+    const { store, pools, reservations, logger } = this.options;
+    const changes = reservationChanges(store, pools, reservations ?? [], now);
+    if (changes.length === 0) {
+      return 0;
+    }
+
+    store.putBindings(changes);
+    const reserved = changes.filter((binding) => (binding.ipFlags & IP_FLAG_RESERVED) !== 0);
+    logger.info(
+      {
+        event: LogEvent.ADDRESSES_REBALANCED,
+        reserved: reserved.map((binding) => binding.address),
+        unreserved: changes.length - reserved.length,
+        rule: 'FO-5.13-a',
+      },
+      `sending ${reserved.length} reserved addresses to the secondary as BACKUP with R=1 and ${changes.length - reserved.length} unreserved ones as FREE`,
+    );
+    return changes.length;
   }
 
   /** Tells whether any binding change waits for the partner's BNDACK. */
@@ -264,6 +340,10 @@ export class PoolMessages {
       this.lendOnOwnInitiative();
     }
 
+    if (this.options.role === 'primary') {
+      this.shareReservations();
+    }
+
     if (this.options.role === 'secondary' && this.options.servesClients) {
       this.options.sendPOOLREQ();
     }
@@ -321,6 +401,16 @@ export class PoolMessages {
     this.lendAndSend('NORMAL');
   }
 
+  /**
+   * Runs after lending, because lending on the primary's own initiative waits while any update is
+   * pending, and the reserved addresses would make it wait every time.
+   */
+  private shareReservations(): void {
+    if (this.options.balance.shareReservations(this.now()) > 0) {
+      this.options.sendPending();
+    }
+  }
+
   private lendAndSend(reason: 'POOLREQ' | 'NORMAL'): void {
     if (this.options.balance.lend(this.now(), reason) > 0) {
       this.options.sendPending();
@@ -332,6 +422,7 @@ export class PoolMessages {
     this.timer = this.options.clock.setTimer(POOL_CHECK_INTERVAL_MS, () => {
       if (this.options.role === 'primary') {
         this.lendOnOwnInitiative();
+        this.shareReservations();
       } else if (this.options.balance.needsAddresses()) {
         this.options.sendPOOLREQ();
       }

@@ -19,7 +19,11 @@ import { MessageType } from '../wire/codes.js';
 import type { FailoverMessage, FailoverOption, WireProfile } from '../wire/types.js';
 import { FailoverError } from '../errors.js';
 import { bindingAcksOf, bindingUpdateOptions, decodeStoredOptions } from './binding-wire.js';
-import { potentialExpirationOf, updateFromStored } from './binding-convert.js';
+import {
+  potentialExpirationOf,
+  primaryUpdateFromStored,
+  updateFromStored,
+} from './binding-convert.js';
 import { RejectionLog } from './rejection-log.js';
 import { SyncProgress } from './sync-progress.js';
 import { keepsBNDUPDOrder, type UpdateAdapters } from './microsoft-updates.js';
@@ -53,6 +57,8 @@ export interface UpdateSenderOptions {
   mclt(): number;
   /** Steps of the microsoft profile: the Windows form of a binding, the BNDACK order check. */
   adapters?: UpdateAdapters;
+  /** A primary sends a reserved FREE address as BACKUP with R=1 (FO-5.13-a). */
+  role?: 'primary' | 'secondary';
   /** Observer of the update-flow actor's events, such as `dhcpf inspect`. */
   inspect?: (event: InspectionEvent) => void;
 }
@@ -509,7 +515,9 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
         : undefined;
     const otherOptions = decodeStoredOptions(binding.otherOptions, this.options.profile);
     try {
-      const build = this.options.adapters?.buildUpdate ?? updateFromStored;
+      const build =
+        this.options.adapters?.buildUpdate ??
+        (this.options.role === 'primary' ? primaryUpdateFromStored : updateFromStored);
       const update = build(binding, pet, otherOptions);
       return { pet, options: bindingUpdateOptions([update], this.options.profile) };
     } catch (error) {

@@ -125,7 +125,27 @@ describe('BL-22 reservations on an ISC relationship', () => {
     expect(first.ack.yiaddr).toBe('192.0.2.91');
     expect(second).toBeUndefined();
     expect(reservedClient?.yiaddr).toBe('192.0.2.92');
-    expect(peer.store.getBinding('192.0.2.92')).toBeUndefined();
+    expect(peer.store.getBinding('192.0.2.92')?.bindingStatus).toBe('FREE');
+  });
+
+  it('BL-22: sends the reserved .92 to the secondary as BACKUP with R=1 and keeps it FREE (FO-5.13-a)', async () => {
+    const { peer, partner } = await primaryInNormal({
+      config: { pools: [RESERVED_RANGE], reservations: CASE_RESERVATIONS, dhcp: caseDHCPConfig() },
+    });
+
+    const sent = new Map<string, { bindingStatus: number; ipFlags: number | undefined }>();
+    while (!sent.has('192.0.2.92')) {
+      const bndupd = await partner.nextOfType(MessageType.BNDUPD);
+      for (const update of bindingUpdatesOf(bndupd).updates) {
+        sent.set(update.address, { bindingStatus: update.bindingStatus, ipFlags: update.ipFlags });
+      }
+    }
+
+    expect(sent.get('192.0.2.92')?.bindingStatus).toBe(BindingStatus.BACKUP);
+    expect(sent.get('192.0.2.92')?.ipFlags).toBe(IP_FLAG_RESERVED);
+    expect(sent.has('192.0.2.91')).toBe(false);
+    expect(peer.store.getBinding('192.0.2.92')?.bindingStatus).toBe('FREE');
+    expect(peer.store.getBinding('192.0.2.92')?.ipFlags).toBe(IP_FLAG_RESERVED);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   POOL_CHECK_INTERVAL_MS,
   PoolBalance,
   PoolMessages,
+  reservationChanges,
   secondaryNeedsAddresses,
 } from '../../src/endpoint/pool-balance.js';
 import { clientHashBucket, ownerOfBucket } from '../../src/loadbal/hash-bucket.js';
@@ -15,7 +16,7 @@ import { hashBucketAssignmentForSplit } from '../../src/peer/hash-buckets.js';
 import { ManualClock } from '../../src/peer/timers.js';
 import { openLeaseStore } from '../../src/store/sqlite-store.js';
 import type { LeaseStore, StoredBinding } from '../../src/store/types.js';
-import { ServerState } from '../../src/wire/codes.js';
+import { IP_FLAG_RESERVED, ServerState } from '../../src/wire/codes.js';
 import {
   startTestPeer,
   temporaryDirectory,
@@ -142,6 +143,19 @@ describe('PoolBalance', () => {
     expect(store.getBinding('192.0.2.27')?.bindingStatus).toBe('BACKUP');
   });
 
+  it('counts a BACKUP address with R=1 in neither share (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([
+      { ...freeBinding('192.0.2.28'), bindingStatus: 'BACKUP', ipFlags: IP_FLAG_RESERVED },
+      { ...freeBinding('192.0.2.29'), bindingStatus: 'BACKUP' },
+    ]);
+
+    const counts = countPoolAddresses(store, [POOL]);
+
+    expect(counts.backup).toBe(1);
+    expect(counts.free).toHaveLength(18);
+  });
+
   it('lends nothing more once the shares are even (FO-7.6.2-b)', () => {
     const store = openLeaseStore(':memory:');
     const balance = balanceOver(store);
@@ -165,6 +179,57 @@ describe('PoolBalance', () => {
 
     expect(store.getBinding('192.0.2.28')?.bindingStatus).toBe('ACTIVE');
     expect(store.getBinding('192.0.2.29')?.bindingStatus).toBe('ABANDONED');
+  });
+});
+
+describe('reservationChanges', () => {
+  const reservation = (address: string) => ({
+    address,
+    hardwareAddress: Uint8Array.of(2, 0, 0, 0, 0xc1, 0x29),
+  });
+
+  it('flags a reserved address never stored as FREE with R=1, pending (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+
+    const [change] = reservationChanges(store, [POOL], [reservation('192.0.2.29')], NOW);
+
+    expect(change?.address).toBe('192.0.2.29');
+    expect(change?.bindingStatus).toBe('FREE');
+    expect(change?.ipFlags).toBe(IP_FLAG_RESERVED);
+    expect(change?.pendingUpdate).toBe(true);
+    expect(change?.updateSeq).toBe(1);
+  });
+
+  it('flags a stored FREE reserved address and keeps its other fields (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([freeBinding('192.0.2.29', Uint8Array.of(2, 0, 0, 0, 0xc1, 0x29))]);
+
+    const [change] = reservationChanges(store, [POOL], [reservation('192.0.2.29')], NOW);
+
+    expect(change?.ipFlags).toBe(IP_FLAG_RESERVED);
+    expect(change?.clientHardwareAddress?.chaddr).toEqual(Uint8Array.of(2, 0, 0, 0, 0xc1, 0x29));
+    expect(change?.updateSeq).toBe(4);
+  });
+
+  it('clears R on a FREE address whose reservation was removed (FO-5.13-c)', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([{ ...freeBinding('192.0.2.28'), ipFlags: IP_FLAG_RESERVED }]);
+
+    const changes = reservationChanges(store, [POOL], [], NOW);
+
+    expect(changes.map((change) => [change.address, change.ipFlags])).toEqual([['192.0.2.28', 0]]);
+    expect(changes[0]?.pendingUpdate).toBe(true);
+  });
+
+  it('leaves leased, already flagged and out-of-pool reserved addresses alone', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([
+      { ...freeBinding('192.0.2.27'), bindingStatus: 'ACTIVE' },
+      { ...freeBinding('192.0.2.28'), ipFlags: IP_FLAG_RESERVED },
+    ]);
+    const reservations = ['192.0.2.27', '192.0.2.28', '198.51.100.7'].map(reservation);
+
+    expect(reservationChanges(store, [POOL], reservations, NOW)).toEqual([]);
   });
 });
 
@@ -259,6 +324,37 @@ describe('PoolMessages of a primary', () => {
 
     expect(countPoolAddresses(store, [POOL]).backup).toBe(0);
     expect(recorded.sendPendingCalls).toBe(0);
+  });
+
+  it('sends a reserved FREE address to the secondary on entering NORMAL (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+    const recorded = { sendPendingCalls: 0 };
+    const messages = new PoolMessages({
+      role: 'primary',
+      servesClients: false,
+      balance: new PoolBalance({
+        store,
+        pools: [POOL],
+        hashBucketAssignment: ASSIGNMENT,
+        logger: createSilentLogger(),
+        reservations: [{ address: '192.0.2.29', hardwareAddress: Uint8Array.of(2, 0, 0, 0, 1, 2) }],
+      }),
+      clock: new ManualClock(NOW * 1000),
+      logger: createSilentLogger(),
+      sendPOOLREQ: () => undefined,
+      sendPOOLRESP: () => undefined,
+      sendPending: () => {
+        recorded.sendPendingCalls += 1;
+      },
+    });
+
+    messages.followState(ServerState.NORMAL);
+
+    expect(store.getBinding('192.0.2.29')?.bindingStatus).toBe('FREE');
+    expect(store.getBinding('192.0.2.29')?.ipFlags).toBe(IP_FLAG_RESERVED);
+    expect(store.getBinding('192.0.2.29')?.pendingUpdate).toBe(true);
+    expect(recorded.sendPendingCalls).toBe(1);
+    expect(countPoolAddresses(store, [POOL]).backup).toBe(0);
   });
 
   it('lends again on its periodic check after the secondary used addresses (FO-5.4-c)', () => {
