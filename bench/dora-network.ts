@@ -2,9 +2,7 @@
 // namespace, joined by a bridge in a fourth one. perfdhcp relays from 10.88.0.10 and broadcasts,
 // so both servers of a pair see every DISCOVER and REQUEST. Nothing links to any other network.
 
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { registerCleanup } from './cleanup.js';
+import { ip, setUpNamespaces, uniqueNamespacePrefix } from './netns.js';
 
 export const DORA_SERVER_A = '10.88.0.1';
 export const DORA_SERVER_B = '10.88.0.2';
@@ -23,17 +21,12 @@ export class DoraNetwork {
   private readonly release: () => void;
 
   constructor() {
-    this.prefix = `dfd${process.pid}_${randomBytes(3).toString('hex')}`;
+    this.prefix = uniqueNamespacePrefix('dfd');
     this.serverA = `${this.prefix}-a`;
     this.serverB = `${this.prefix}-b`;
     this.client = `${this.prefix}-k`;
-    this.release = registerCleanup(() => this.deleteNamespaces());
-    try {
-      this.createNamespaces();
-    } catch (error) {
-      this.release();
-      throw error;
-    }
+    const names = ROLES.map((role) => `${this.prefix}-${role}`);
+    this.release = setUpNamespaces(names, () => this.createNamespaces());
   }
 
   /** Deletes the namespaces; the kernel ends the veth pairs and the bridge with them. */
@@ -61,23 +54,4 @@ export class DoraNetwork {
       ip(['-n', namespace, 'link', 'set', 'eth0', 'up']);
     }
   }
-
-  /** Deletes exactly this run's namespaces, ignoring one that was never made. */
-  private deleteNamespaces(): void {
-    const existing = new Set(
-      execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-        .split('\n')
-        .map((line) => line.split(' ')[0]),
-    );
-    for (const role of ROLES) {
-      const name = `${this.prefix}-${role}`;
-      if (existing.has(name)) {
-        ip(['netns', 'del', name]);
-      }
-    }
-  }
-}
-
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }

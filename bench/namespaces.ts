@@ -1,9 +1,7 @@
 // Two network namespaces joined by one veth pair, made for one resync run and deleted after it.
 // Nothing else is linked to them, so the failover traffic never leaves the pair.
 
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { registerCleanup } from './cleanup.js';
+import { ip, setUpNamespaces, uniqueNamespacePrefix } from './netns.js';
 
 /** eth0 of namespace a (the full side) and of namespace b (the empty side). */
 export const ADDRESS_A = '10.77.0.1';
@@ -18,16 +16,10 @@ export class NamespacePair {
   private readonly release: () => void;
 
   constructor() {
-    this.prefix = `dfb${process.pid}_${randomBytes(3).toString('hex')}`;
+    this.prefix = uniqueNamespacePrefix('dfb');
     this.a = `${this.prefix}-a`;
     this.b = `${this.prefix}-b`;
-    this.release = registerCleanup(() => this.deleteNamespaces());
-    try {
-      this.createNamespaces();
-    } catch (error) {
-      this.release();
-      throw error;
-    }
+    this.release = setUpNamespaces([this.a, this.b], () => this.createNamespaces());
   }
 
   /** Deletes both namespaces; the kernel ends the veth pair with them. */
@@ -59,22 +51,4 @@ export class NamespacePair {
     ip(['-n', this.a, 'link', 'set', 'eth0', 'up']);
     ip(['-n', this.b, 'link', 'set', 'eth0', 'up']);
   }
-
-  /** Deletes exactly this pair's namespaces, ignoring one that was never made. */
-  private deleteNamespaces(): void {
-    const existing = new Set(
-      execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
-        .split('\n')
-        .map((line) => line.split(' ')[0]),
-    );
-    for (const name of [this.a, this.b]) {
-      if (existing.has(name)) {
-        ip(['netns', 'del', name]);
-      }
-    }
-  }
-}
-
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }

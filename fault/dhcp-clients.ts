@@ -4,8 +4,8 @@
 // held one address at once.
 
 import { createSocket, type Socket } from 'node:dgram';
+import { buildClientPacket } from '../src/dhcp/client-packets.js';
 import {
-  BOOTREQUEST,
   decodeDHCPPacket,
   DHCPMessageType,
   encodeDHCPPacket,
@@ -203,24 +203,7 @@ export class DHCPClients {
     options: Partial<DHCPOptions>,
     fields: Partial<DHCPPacket> = {},
   ): DHCPPacket {
-    return {
-      op: BOOTREQUEST,
-      htype: 1,
-      hlen: chaddr.length,
-      hops: 0,
-      xid: this.takeXid(),
-      secs: 0,
-      flags: 0,
-      ciaddr: '0.0.0.0',
-      yiaddr: '0.0.0.0',
-      siaddr: '0.0.0.0',
-      giaddr: '0.0.0.0',
-      chaddr,
-      sname: new Uint8Array(64),
-      file: new Uint8Array(128),
-      ...fields,
-      options: { messageType, other: [], ...options },
-    };
+    return buildClientPacket(chaddr, this.takeXid(), messageType, options, fields);
   }
 
   private takeXid(): number {

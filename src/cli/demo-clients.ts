@@ -4,8 +4,8 @@
 // lines, and the BNDUPD and BNDACK that follow, read from the failover connection.
 
 import { createSocket, type Socket } from 'node:dgram';
+import { buildClientPacket } from '../dhcp/client-packets.js';
 import {
-  BOOTREQUEST,
   decodeDHCPPacket,
   DHCPMessageType,
   encodeDHCPPacket,
@@ -55,29 +55,11 @@ export function demoRequest(
   messageType: number,
   choice?: { address: string; serverIdentifier: string },
 ): DHCPPacket {
-  return {
-    op: BOOTREQUEST,
-    htype: 1,
-    hlen: chaddr.length,
-    hops: 0,
-    xid,
-    secs: 0,
-    flags: 0,
-    ciaddr: '0.0.0.0',
-    yiaddr: '0.0.0.0',
-    siaddr: '0.0.0.0',
-    giaddr: '0.0.0.0',
-    chaddr,
-    sname: new Uint8Array(64),
-    file: new Uint8Array(128),
-    options: {
-      messageType,
-      ...(choice === undefined
-        ? {}
-        : { requestedAddress: choice.address, serverIdentifier: choice.serverIdentifier }),
-      other: [],
-    },
-  };
+  const options =
+    choice === undefined
+      ? {}
+      : { requestedAddress: choice.address, serverIdentifier: choice.serverIdentifier };
+  return buildClientPacket(chaddr, xid, messageType, options);
 }
 
 /**

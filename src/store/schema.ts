@@ -59,26 +59,29 @@ const CREATE_VERSION_1 = `
   ) STRICT;
 `;
 
+/** Columns of the binding table, which the store reads and writes in this order. */
+export const BINDING_COLUMNS = [
+  'address',
+  'binding_status',
+  'ip_flags',
+  'client_identifier',
+  'htype',
+  'chaddr',
+  'scope_id',
+  'lease_expiration_time',
+  'start_time_of_state',
+  'client_last_transaction_time',
+  'sent_pet',
+  'acked_pet',
+  'received_pet',
+  'pending_update',
+  'update_seq',
+  'change_order',
+  'other_options',
+] as const;
+
 const TABLES_VERSION_1: SchemaTables = {
-  binding: [
-    'address',
-    'binding_status',
-    'ip_flags',
-    'client_identifier',
-    'htype',
-    'chaddr',
-    'scope_id',
-    'lease_expiration_time',
-    'start_time_of_state',
-    'client_last_transaction_time',
-    'sent_pet',
-    'acked_pet',
-    'received_pet',
-    'pending_update',
-    'update_seq',
-    'change_order',
-    'other_options',
-  ],
+  binding: BINDING_COLUMNS,
   endpoint: [
     'relationship',
     'state',

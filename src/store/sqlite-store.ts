@@ -21,7 +21,7 @@ import {
   sqliteOpenError,
   type StoreFileKind,
 } from './open-checks.js';
-import { OLDEST_READABLE_VERSION, migrateSchema } from './schema.js';
+import { BINDING_COLUMNS, OLDEST_READABLE_VERSION, migrateSchema } from './schema.js';
 import type {
   AcknowledgedUpdate,
   BindingClient,
@@ -56,26 +56,6 @@ const MAX_UNSTORED_HINTS = 256;
 const BUSY_TIMEOUT_MS = 5000;
 
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
-
-const BINDING_COLUMNS = [
-  'address',
-  'binding_status',
-  'ip_flags',
-  'client_identifier',
-  'htype',
-  'chaddr',
-  'scope_id',
-  'lease_expiration_time',
-  'start_time_of_state',
-  'client_last_transaction_time',
-  'sent_pet',
-  'acked_pet',
-  'received_pet',
-  'pending_update',
-  'update_seq',
-  'change_order',
-  'other_options',
-] as const;
 
 const SELECT_BINDING = `SELECT ${BINDING_COLUMNS.join(', ')} FROM binding`;
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { loadRelationshipConfig, parseRelationshipConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
+import { parseError } from './parse-error.js';
 
 function minimal(): Record<string, unknown> {
   return {
@@ -16,20 +17,6 @@ function minimal(): Record<string, unknown> {
     pools: [{ start: '10.77.1.0', end: '10.77.2.99' }],
     store: '/var/lib/dhcpf/fo.db',
   };
-}
-
-function parseError(config: unknown): ConfigError {
-  try {
-    parseRelationshipConfig(config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      return error;
-    }
-
-    throw error;
-  }
-
-  throw new Error('config was accepted');
 }
 
 describe('parseRelationshipConfig', () => {

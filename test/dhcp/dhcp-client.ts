@@ -3,8 +3,8 @@
 
 import { createSocket, type Socket } from 'node:dgram';
 import { expect, onTestFinished, vi } from 'vitest';
+import { buildClientPacket } from '../../src/dhcp/client-packets.js';
 import {
-  BOOTREQUEST,
   decodeDHCPPacket,
   DHCPMessageType,
   encodeDHCPPacket,
@@ -22,24 +22,8 @@ export function clientRequest(
   fields: Partial<DHCPPacket> = {},
   options: Partial<DHCPOptions> = {},
 ): DHCPPacket {
-  return {
-    op: BOOTREQUEST,
-    htype: 1,
-    hlen: chaddr.length,
-    hops: 0,
-    xid: Math.floor(Math.random() * 0xffffffff),
-    secs: 0,
-    flags: 0,
-    ciaddr: '0.0.0.0',
-    yiaddr: '0.0.0.0',
-    siaddr: '0.0.0.0',
-    giaddr: '0.0.0.0',
-    chaddr,
-    sname: new Uint8Array(64),
-    file: new Uint8Array(128),
-    ...fields,
-    options: { messageType, other: [], ...options },
-  };
+  const xid = Math.floor(Math.random() * 0xffffffff);
+  return buildClientPacket(chaddr, xid, messageType, options, fields);
 }
 
 export class TestDHCPClient {

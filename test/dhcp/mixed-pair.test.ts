@@ -2,12 +2,18 @@
 // each in one role. The clients get distinct leases, both servers record them, and when one server
 // is killed the other goes on renewing in COMMUNICATIONS-INTERRUPTED.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type IscLease } from '../../src/isc/index.js';
 import type { StoredBinding } from '../../src/store/types.js';
-import { dhcpdReachedNormal, dhcpdStartedService, startDhcpd } from '../interop/dhcpd.js';
-import { dhcpfReachedNormal } from '../interop/dhcpf.js';
-import { InteropRun } from '../interop/interop-run.js';
+import {
+  type DhcpdFiles,
+  dhcpdReachedNormal,
+  dhcpdStartedService,
+  startDhcpd,
+} from '../interop/dhcpd.js';
+import { type DhcpfFiles, dhcpfReachedNormal } from '../interop/dhcpf.js';
+import type { InteropRun, StartedProcess } from '../interop/interop-run.js';
+import { closeRunsAfterEach } from '../interop/interop-suite.js';
 import { formatHardwareAddress } from '../interop/lease-facts.js';
 import { checkInteropPrerequisites, runsInCI } from '../interop/prerequisites.js';
 import {
@@ -17,6 +23,7 @@ import {
   hasPrograms,
   macsOwnedBy,
   runUdhcpc,
+  type UdhcpcResult,
 } from './namespace-clients.js';
 import {
   countDhcpdAcks,
@@ -85,20 +92,74 @@ function boundAgainBy(clients: Dhclient[], boundBefore: number[], server: string
   );
 }
 
-describe('dhcpf primary with an ISC dhcpd secondary', () => {
-  let run: InteropRun | undefined;
+/** The clients of one test: two dhclients and a udhcpc, with the address each obtained. */
+interface BoundClients {
+  dhclients: Dhclient[];
+  udhcpc: UdhcpcResult;
+  /** The dhclients' addresses, then udhcpc's, or 'none' when udhcpc obtained none. */
+  addresses: string[];
+}
 
-  afterEach(async ({ task }) => {
-    await run?.close(task.result?.state === 'fail');
-    run = undefined;
-  });
+/**
+ * Starts a dhclient whose chaddr the primary owns, one whose chaddr the secondary owns, and a
+ * udhcpc whose client-identifier `udhcpcOwner` owns, each in its own namespace, and waits for each
+ * lease in that order.
+ */
+async function bindClients(
+  interop: InteropRun,
+  udhcpcOwner: 'primary' | 'secondary',
+): Promise<BoundClients> {
+  const [primaryMac] = macsOwnedBy('primary', 1, 'chaddr');
+  const [secondaryMac] = macsOwnedBy('secondary', 1, 'chaddr');
+  const [udhcpcMac] = macsOwnedBy(udhcpcOwner, 1, 'client-identifier', 0x40);
+  const dhclients = [primaryMac, secondaryMac].map(
+    (mac, index) =>
+      new Dhclient(interop, addClientNamespace(interop, index + 1, mac ?? ''), `c${index + 1}`),
+  );
+  const udhcpcNamespace = addClientNamespace(interop, 3, udhcpcMac ?? '');
+  const addresses = [await dhclients[0]!.obtain(), await dhclients[1]!.obtain()];
+  const udhcpc = await runUdhcpc(interop, udhcpcNamespace, 'udhcpc');
+  addresses.push(udhcpc.address ?? 'none');
+  return { dhclients, udhcpc, addresses };
+}
+
+/** ACTIVE address to client MAC, as each server of the pair records it. */
+interface ActiveClientsOfPair {
+  dhcpfClients: Record<string, string>;
+  dhcpdClients: Record<string, string>;
+}
+
+/** Waits until `recorded` holds for both servers' ACTIVE clients, and returns those clients. */
+async function waitForActiveClients(
+  interop: InteropRun,
+  files: { dhcpf: DhcpfFiles; dhcpd: DhcpdFiles },
+  description: string,
+  recorded: (clients: ActiveClientsOfPair) => boolean,
+  watch: StartedProcess[],
+): Promise<ActiveClientsOfPair> {
+  let clients: ActiveClientsOfPair = { dhcpfClients: {}, dhcpdClients: {} };
+  await interop.waitUntil(
+    description,
+    () => {
+      clients = {
+        dhcpfClients: activeClients(readStoredBindings(files.dhcpf.store)),
+        dhcpdClients: activeClients(readDhcpdLeases(files.dhcpd)),
+      };
+      return recorded(clients);
+    },
+    { timeoutMs: SYNC_TIMEOUT_MS, watch },
+  );
+  return clients;
+}
+
+describe('dhcpf primary with an ISC dhcpd secondary', () => {
+  const startRun = closeRunsAfterEach();
 
   it.runIf(canRun)(
     'leases to dhclient and udhcpc, and dhcpd serves them alone after dhcpf dies (FO-9.9.2-a)',
     async () => {
       if (missing.length > 0) throw new Error(`missing: ${missing.join(', ')}`);
-      const interop = new InteropRun('mixed-dhcpf-primary');
-      run = interop;
+      const interop = startRun('mixed-dhcpf-primary');
       addBroadcastRoute(interop.namespaceA);
       const dhcpdFiles = writeDhcpdConfig(interop, 'secondary', POOL_SIZE, MCLT);
       const dhcpfFiles = writeServeConfig(interop, 'primary', SETTINGS);
@@ -125,28 +186,14 @@ describe('dhcpf primary with an ISC dhcpd secondary', () => {
         { timeoutMs: NORMAL_TIMEOUT_MS, watch: [dhcpd, dhcpf] },
       );
 
-      const [primaryMac] = macsOwnedBy('primary', 1, 'chaddr');
-      const [secondaryMac] = macsOwnedBy('secondary', 1, 'chaddr');
-      const [udhcpcMac] = macsOwnedBy('primary', 1, 'client-identifier', 0x40);
-      const dhclients = [primaryMac, secondaryMac].map(
-        (mac, index) =>
-          new Dhclient(interop, addClientNamespace(interop, index + 1, mac ?? ''), `c${index + 1}`),
-      );
-      const udhcpcNamespace = addClientNamespace(interop, 3, udhcpcMac ?? '');
-      const addresses = [await dhclients[0]!.obtain(), await dhclients[1]!.obtain()];
-      const udhcpc = await runUdhcpc(interop, udhcpcNamespace, 'udhcpc');
-      addresses.push(udhcpc.address ?? 'none');
+      const { dhclients, udhcpc, addresses } = await bindClients(interop, 'primary');
 
-      let dhcpfClients: Record<string, string> = {};
-      let dhcpdClients: Record<string, string> = {};
-      await interop.waitUntil(
+      const { dhcpfClients, dhcpdClients } = await waitForActiveClients(
+        interop,
+        { dhcpf: dhcpfFiles, dhcpd: dhcpdFiles },
         'dhcpd to record the three leases',
-        () => {
-          dhcpfClients = activeClients(readStoredBindings(dhcpfFiles.store));
-          dhcpdClients = activeClients(readDhcpdLeases(dhcpdFiles));
-          return Object.keys(dhcpdClients).length === 3;
-        },
-        { timeoutMs: SYNC_TIMEOUT_MS, watch: [dhcpd, dhcpf] },
+        (clients) => Object.keys(clients.dhcpdClients).length === 3,
+        [dhcpd, dhcpf],
       );
       const secondaryServed = countDhcpdAcks(dhcpdFiles, addresses[1] ?? '');
       const boundBefore = dhclients.map((client) => client.boundAddresses().length);
@@ -172,19 +219,13 @@ describe('dhcpf primary with an ISC dhcpd secondary', () => {
 });
 
 describe('ISC dhcpd primary with a dhcpf secondary', () => {
-  let run: InteropRun | undefined;
-
-  afterEach(async ({ task }) => {
-    await run?.close(task.result?.state === 'fail');
-    run = undefined;
-  });
+  const startRun = closeRunsAfterEach();
 
   it.runIf(canRun)(
     'leases from both servers, and dhcpf serves them alone after dhcpd dies (FO-9.9.2-a)',
     async () => {
       if (missing.length > 0) throw new Error(`missing: ${missing.join(', ')}`);
-      const interop = new InteropRun('mixed-dhcpf-secondary');
-      run = interop;
+      const interop = startRun('mixed-dhcpf-secondary');
       addBroadcastRoute(interop.namespaceB);
       const dhcpdFiles = writeDhcpdConfig(interop, 'primary', POOL_SIZE, MCLT);
       const dhcpfFiles = writeServeConfig(interop, 'secondary', SETTINGS);
@@ -215,28 +256,16 @@ describe('ISC dhcpd primary with a dhcpf secondary', () => {
         { timeoutMs: NORMAL_TIMEOUT_MS, watch: [dhcpd, dhcpf] },
       );
 
-      const [primaryMac] = macsOwnedBy('primary', 1, 'chaddr');
-      const [secondaryMac] = macsOwnedBy('secondary', 1, 'chaddr');
-      const [udhcpcMac] = macsOwnedBy('secondary', 1, 'client-identifier', 0x40);
-      const dhclients = [primaryMac, secondaryMac].map(
-        (mac, index) =>
-          new Dhclient(interop, addClientNamespace(interop, index + 1, mac ?? ''), `c${index + 1}`),
-      );
-      const udhcpcNamespace = addClientNamespace(interop, 3, udhcpcMac ?? '');
-      const addresses = [await dhclients[0]!.obtain(), await dhclients[1]!.obtain()];
-      const udhcpc = await runUdhcpc(interop, udhcpcNamespace, 'udhcpc');
-      addresses.push(udhcpc.address ?? 'none');
+      const { dhclients, udhcpc, addresses } = await bindClients(interop, 'secondary');
 
-      let dhcpfClients: Record<string, string> = {};
-      let dhcpdClients: Record<string, string> = {};
-      await interop.waitUntil(
+      const { dhcpfClients, dhcpdClients } = await waitForActiveClients(
+        interop,
+        { dhcpf: dhcpfFiles, dhcpd: dhcpdFiles },
         'both servers to record the three leases',
-        () => {
-          dhcpfClients = activeClients(readStoredBindings(dhcpfFiles.store));
-          dhcpdClients = activeClients(readDhcpdLeases(dhcpdFiles));
-          return Object.keys(dhcpdClients).length === 3 && Object.keys(dhcpfClients).length === 3;
-        },
-        { timeoutMs: SYNC_TIMEOUT_MS, watch: [dhcpd, dhcpf] },
+        (clients) =>
+          Object.keys(clients.dhcpdClients).length === 3 &&
+          Object.keys(clients.dhcpfClients).length === 3,
+        [dhcpd, dhcpf],
       );
       const boundBefore = dhclients.map((client) => client.boundAddresses().length);
       await interop.stop(dhcpd, 'SIGKILL');

@@ -1,43 +1,27 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Role } from '../../model/endpoint-types.js';
 import { DHCPMessageType } from '../../src/dhcp/packet.js';
-import {
-  DHCPLogEvent,
-  startDHCPServer,
-  type DHCPServer,
-  type FailoverView,
-  type FailoverViewConfig,
-} from '../../src/dhcp/server.js';
+import { DHCPLogEvent, type FailoverView, type FailoverViewConfig } from '../../src/dhcp/server.js';
 import { hashBucketAssignmentForSplit } from '../../src/peer/hash-buckets.js';
 import { ManualClock, nowSeconds } from '../../src/peer/timers.js';
-import { openLeaseStore } from '../../src/store/sqlite-store.js';
 import type { StoredBinding } from '../../src/store/types.js';
 import { IP_FLAG_RESERVED, type FailoverStateName } from '../../src/wire/codes.js';
-import { CapturedLog } from '../peer/peer-fixtures.js';
-import { clientRequest, TestDHCPClient } from './dhcp-client.js';
+import { clientRequest } from './dhcp-client.js';
+import {
+  binding,
+  openStoreWith,
+  startFrontEnd,
+  type RunningFrontEnd,
+} from './front-end-fixture.js';
 
 const MCLT = 600;
 const POOL = { start: '192.0.2.10', end: '192.0.2.12' };
 const CHADDR = Uint8Array.from([2, 0, 0, 0, 0, 7]);
 const OTHER_CHADDR = Uint8Array.from([2, 0, 0, 0, 0, 8]);
 
-interface Fixture {
+interface Fixture extends RunningFrontEnd {
   view: { state: FailoverStateName; startTimeOfState?: number | undefined } & FailoverView;
-  server: DHCPServer;
-  client: TestDHCPClient;
   clock: ManualClock;
-  log: CapturedLog;
-}
-
-function binding(address: string, change: Partial<StoredBinding>): StoredBinding {
-  return {
-    address,
-    bindingStatus: 'FREE',
-    ipFlags: 0,
-    pendingUpdate: false,
-    updateSeq: 1,
-    ...change,
-  };
 }
 
 /** Starts a front end over a stub failover view in `state`, entered at the clock's time. */
@@ -47,9 +31,7 @@ async function serve(
   bindings: StoredBinding[],
   config: Partial<FailoverViewConfig> = {},
 ): Promise<Fixture> {
-  const store = openLeaseStore(':memory:');
-  onTestFinished(() => store.close());
-  store.putBindings(bindings);
+  const store = openStoreWith(bindings);
   const clock = new ManualClock();
   const view = {
     state,
@@ -60,19 +42,10 @@ async function serve(
     config: { role, pools: [POOL], ...config },
     sendPendingUpdates(): void {},
   };
-  const log = new CapturedLog();
-  const server = await startDHCPServer({
-    failover: view,
-    address: '127.0.0.1',
-    port: 0,
-    serverIdentifier: '127.0.0.1',
+  const { server, client, log } = await startFrontEnd(view, clock, {
     desiredLeaseSeconds: 7200,
     replyTo: 'source',
-    clock,
-    logger: log.logger,
   });
-  onTestFinished(() => server.stop());
-  const client = await TestDHCPClient.open(server.port);
   return { view, server, client, clock, log };
 }
 

@@ -7,42 +7,27 @@ import {
   encodeDHCPPacket,
   type DHCPPacket,
 } from '../../src/dhcp/packet.js';
-import {
-  DHCPLogEvent,
-  startDHCPServer,
-  type DHCPServer,
-  type FailoverView,
-} from '../../src/dhcp/server.js';
+import { DHCPLogEvent, type FailoverView } from '../../src/dhcp/server.js';
 import { hashBucketAssignmentForSplit } from '../../src/peer/hash-buckets.js';
 import { ManualClock, nowSeconds } from '../../src/peer/timers.js';
-import { openLeaseStore } from '../../src/store/sqlite-store.js';
 import type { StoredBinding } from '../../src/store/types.js';
 import type { FailoverStateName } from '../../src/wire/codes.js';
-import { CapturedLog } from '../peer/peer-fixtures.js';
-import { clientRequest, TestDHCPClient } from './dhcp-client.js';
+import { clientRequest } from './dhcp-client.js';
+import {
+  binding,
+  openStoreWith,
+  startFrontEnd,
+  type RunningFrontEnd,
+} from './front-end-fixture.js';
 
 const MCLT = 600;
 const DESIRED_LEASE = 7200;
 const CHADDR = Uint8Array.from([2, 0, 0, 0, 0, 7]);
 const RELAY_ADDRESS = '127.0.0.2';
 
-interface StateFixture {
+interface StateFixture extends RunningFrontEnd {
   view: FailoverView & { state: FailoverStateName; sent: number };
-  server: DHCPServer;
-  client: TestDHCPClient;
   clock: ManualClock;
-  log: CapturedLog;
-}
-
-function binding(address: string, change: Partial<StoredBinding>): StoredBinding {
-  return {
-    address,
-    bindingStatus: 'FREE',
-    ipFlags: 0,
-    pendingUpdate: false,
-    updateSeq: 1,
-    ...change,
-  };
 }
 
 async function serveIn(
@@ -51,9 +36,7 @@ async function serveIn(
   bindings: StoredBinding[] = [],
   replyTo: 'standard' | 'source' = 'source',
 ): Promise<StateFixture> {
-  const store = openLeaseStore(':memory:');
-  onTestFinished(() => store.close());
-  store.putBindings(bindings);
+  const store = openStoreWith(bindings);
   const view = {
     state,
     sent: 0,
@@ -66,19 +49,10 @@ async function serveIn(
     },
   };
   const clock = new ManualClock();
-  const log = new CapturedLog();
-  const server = await startDHCPServer({
-    failover: view,
-    address: '127.0.0.1',
-    port: 0,
-    serverIdentifier: '127.0.0.1',
+  const { server, client, log } = await startFrontEnd(view, clock, {
     desiredLeaseSeconds: DESIRED_LEASE,
     replyTo,
-    clock,
-    logger: log.logger,
   });
-  onTestFinished(() => server.stop());
-  const client = await TestDHCPClient.open(server.port);
   return { view, server, client, clock, log };
 }
 

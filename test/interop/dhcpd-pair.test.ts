@@ -2,38 +2,23 @@
 // the lease file the secondary writes parses into the primary's leases. It proves the harness and
 // the lease file parser against dhcpd itself, independent of dhcpf.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readIscLeaseFile } from '../../src/isc/index.js';
 import { syncDhcpdPair } from './dhcpd.js';
-import { InteropRun } from './interop-run.js';
+import { setUpInteropSuite } from './interop-suite.js';
 import { diffLeaseFacts, factsFromIscLease } from './lease-facts.js';
-import {
-  assertPrerequisites,
-  checkInteropPrerequisites,
-  shouldRunInterop,
-} from './prerequisites.js';
 
 const LEASE_COUNT = 1000;
 const TEST_TIMEOUT_MS = 90_000;
 const NORMAL_TIMEOUT_MS = 60_000;
 
-const prerequisites = checkInteropPrerequisites({ needsDhcpf: false });
-const runs = shouldRunInterop(prerequisites, 'the dhcpd pair check');
-
 describe('dhcpd pair in network namespaces (needs root, dhcpd, ip)', () => {
-  let run: InteropRun | undefined;
+  const suite = setUpInteropSuite({ needsDhcpf: false }, 'the dhcpd pair check');
 
-  afterEach(async ({ task }) => {
-    await run?.close(task.result?.state === 'fail');
-    run = undefined;
-  });
-
-  it.runIf(runs)(
+  it.runIf(suite.runs)(
     'copies 1000 ACTIVE leases from a dhcpd primary to a dhcpd secondary',
     async () => {
-      const { dhcpd } = assertPrerequisites(prerequisites);
-      const interop = new InteropRun('dhcpd-pair');
-      run = interop;
+      const { interop, dhcpd } = suite.startRun('dhcpd-pair');
       const { primaryFiles, secondaryFiles } = await syncDhcpdPair(
         interop,
         dhcpd,

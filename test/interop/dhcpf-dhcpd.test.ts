@@ -1,7 +1,7 @@
 // dhcpf against a real ISC dhcpd 4.4 in network namespaces: a full resync in each direction from
 // RECOVER, checked by comparing the leases each side holds afterwards.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readIscLeaseFile } from '../../src/isc/index.js';
 import {
   dhcpdReachedNormal,
@@ -18,36 +18,22 @@ import {
   startDhcpf,
   writeDhcpfConfig,
 } from './dhcpf.js';
-import { InteropRun, NAMESPACE_A_ADDRESS, NAMESPACE_B_ADDRESS } from './interop-run.js';
+import { NAMESPACE_A_ADDRESS, NAMESPACE_B_ADDRESS } from './interop-run.js';
+import { setUpInteropSuite } from './interop-suite.js';
 import { diffLeaseFacts, factsFromIscLease } from './lease-facts.js';
-import {
-  assertPrerequisites,
-  checkInteropPrerequisites,
-  shouldRunInterop,
-} from './prerequisites.js';
 
 const LEASE_COUNT = 1000;
 const TEST_TIMEOUT_MS = 90_000;
 const LISTEN_TIMEOUT_MS = 15_000;
 const NORMAL_TIMEOUT_MS = 70_000;
 
-const prerequisites = checkInteropPrerequisites({ needsDhcpf: true });
-const runs = shouldRunInterop(prerequisites, 'the dhcpf interop tests');
-
 describe('dhcpf with ISC dhcpd (needs root, dhcpd, ip)', () => {
-  let run: InteropRun | undefined;
+  const suite = setUpInteropSuite({ needsDhcpf: true }, 'the dhcpf interop tests');
 
-  afterEach(async ({ task }) => {
-    await run?.close(task.result?.state === 'fail');
-    run = undefined;
-  });
-
-  it.runIf(runs)(
+  it.runIf(suite.runs)(
     'receives 1000 ACTIVE leases as secondary of a dhcpd primary (FO-9.5.2-b, ISC-13)',
     async () => {
-      const { dhcpd } = assertPrerequisites(prerequisites);
-      const interop = new InteropRun('dhcpf-secondary');
-      run = interop;
+      const { interop, dhcpd } = suite.startRun('dhcpf-secondary');
       const poolSize = poolSizeFor(LEASE_COUNT);
       const dhcpdFiles = writeDhcpdFiles(
         interop,
@@ -87,12 +73,10 @@ describe('dhcpf with ISC dhcpd (needs root, dhcpd, ip)', () => {
     TEST_TIMEOUT_MS,
   );
 
-  it.runIf(runs)(
+  it.runIf(suite.runs)(
     'sends 1000 ACTIVE leases as primary to a dhcpd secondary (FO-7.4.2-a)',
     async () => {
-      const { dhcpd } = assertPrerequisites(prerequisites);
-      const interop = new InteropRun('dhcpf-primary');
-      run = interop;
+      const { interop, dhcpd } = suite.startRun('dhcpf-primary');
       const poolSize = poolSizeFor(LEASE_COUNT);
       const dhcpdFiles = writeDhcpdFiles(
         interop,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { loadRelationshipConfig, parseRelationshipConfig } from '../../src/config/load.js';
 import { SharedSecret } from '../../src/config/shared-secret.js';
-import { ConfigError } from '../../src/errors.js';
+import { parseError } from '../config/parse-error.js';
 import { repositoryRoot } from '../helpers/shared-dir.js';
 import { temporaryDirectory } from '../peer/peer-fixtures.js';
 
@@ -22,20 +22,6 @@ function microsoft(fields: Record<string, unknown> = {}): Record<string, unknown
     store: '/var/lib/dhcpf/fo.db',
     ...fields,
   };
-}
-
-function parseError(config: unknown): ConfigError {
-  try {
-    parseRelationshipConfig(config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      return error;
-    }
-
-    throw error;
-  }
-
-  throw new Error('config was accepted');
 }
 
 describe('microsoft profile config', () => {

@@ -1,23 +1,13 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerControlCommand } from '../../src/cli/control.js';
-import { temporaryDirectory } from '../peer/peer-fixtures.js';
-import { bothNormal, startOperatedPair } from './operator-fixtures.js';
+import { capture, runOnNormalPair } from './cli-output.js';
 
 function program(): Command {
   const command = new Command();
   command.exitOverride();
   registerControlCommand(command);
   return command;
-}
-
-function capture(stream: NodeJS.WriteStream): string[] {
-  const written: string[] = [];
-  vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-    written.push(String(chunk));
-    return true;
-  });
-  return written;
 }
 
 afterEach(() => {
@@ -58,20 +48,9 @@ describe('dhcpf control', () => {
   });
 
   it('prints the action, the rules and the warning of partner-down in NORMAL (FO-9.4-a)', async () => {
-    const pair = await startOperatedPair(temporaryDirectory());
-    await bothNormal(pair);
-    const stdout = capture(process.stdout);
+    const stdout = await runOnNormalPair(program(), 'secondary', ['control', 'partner-down']);
 
-    await program().parseAsync([
-      'node',
-      'dhcpf',
-      'control',
-      'partner-down',
-      '--socket',
-      pair.secondary.control.path,
-    ]);
-
-    const [action, warning] = stdout.join('').trimEnd().split('\n');
+    const [action, warning] = stdout.trimEnd().split('\n');
     expect(process.exitCode).toBe(0);
     expect(action).toMatch(/^entered PARTNER-DOWN from NORMAL; .* \[FO-9\.8\.4-a, FO-9\.4\.2-c\]$/);
     expect(warning).toBe(

@@ -2,39 +2,27 @@
 // with a dhcpd primary in network namespaces. The import so reads what dhcpd itself writes:
 // failover state blocks, tstp, tsfp and atsfp, and the whole pool as FREE and BACKUP leases.
 
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { formatImportSummary, importIsc } from '../../src/cli/import.js';
 import { readIscLeaseFile } from '../../src/isc/index.js';
 import { openLeaseStore } from '../../src/store/sqlite-store.js';
 import { poolSizeFor, syncDhcpdPair } from '../interop/dhcpd.js';
-import { InteropRun } from '../interop/interop-run.js';
-import {
-  assertPrerequisites,
-  checkInteropPrerequisites,
-  shouldRunInterop,
-} from '../interop/prerequisites.js';
+import { setUpInteropSuite } from '../interop/interop-suite.js';
 
 const LEASE_COUNT = 50;
 const TEST_TIMEOUT_MS = 90_000;
 const NORMAL_TIMEOUT_MS = 60_000;
 
-const prerequisites = checkInteropPrerequisites({ needsDhcpf: false });
-const runs = shouldRunInterop(prerequisites, 'the import of a dhcpd-written lease file');
-
 describe('dhcpf import isc of a lease file dhcpd wrote (needs root, dhcpd, ip)', () => {
-  let run: InteropRun | undefined;
+  const suite = setUpInteropSuite(
+    { needsDhcpf: false },
+    'the import of a dhcpd-written lease file',
+  );
 
-  afterEach(async ({ task }) => {
-    await run?.close(task.result?.state === 'fail');
-    run = undefined;
-  });
-
-  it.runIf(runs)(
+  it.runIf(suite.runs)(
     'imports every lease a dhcpd secondary received',
     async () => {
-      const { dhcpd } = assertPrerequisites(prerequisites);
-      const interop = new InteropRun('import');
-      run = interop;
+      const { interop, dhcpd } = suite.startRun('import');
       const { primaryFiles, secondaryFiles } = await syncDhcpdPair(
         interop,
         dhcpd,

@@ -8,7 +8,7 @@ import { sampleActiveBindings } from '../../src/endpoint/sample-bindings.js';
 import { openLeaseStore } from '../../src/store/sqlite-store.js';
 import type { StoredBinding } from '../../src/store/types.js';
 import { POOL, temporaryDirectory, testConfig } from '../peer/peer-fixtures.js';
-import { bothNormal, startOperatedPair } from './operator-fixtures.js';
+import { capture, runOnNormalPair } from './cli-output.js';
 
 const NOW = 1_767_225_600;
 /** POOL contains 192.0.2.20 to 192.0.2.110. */
@@ -166,15 +166,6 @@ describe('dhcpf status', () => {
     process.exitCode = undefined;
   });
 
-  function capture(stream: NodeJS.WriteStream): string[] {
-    const written: string[] = [];
-    vi.spyOn(stream, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
-    return written;
-  }
-
   function program(): Command {
     const command = new Command();
     command.exitOverride();
@@ -183,20 +174,9 @@ describe('dhcpf status', () => {
   }
 
   it('prints the JSON status of a running pair', async () => {
-    const pair = await startOperatedPair(temporaryDirectory());
-    await bothNormal(pair);
-    const stdout = capture(process.stdout);
+    const stdout = await runOnNormalPair(program(), 'primary', ['status', '--json']);
 
-    await program().parseAsync([
-      'node',
-      'dhcpf',
-      'status',
-      '--json',
-      '--socket',
-      pair.primary.control.path,
-    ]);
-
-    const status = JSON.parse(stdout.join('')) as ControlStatus;
+    const status = JSON.parse(stdout) as ControlStatus;
     expect(process.exitCode).toBe(0);
     expect(status.version).toBe(1);
     expect(status.local.state).toBe('NORMAL');
