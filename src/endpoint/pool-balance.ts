@@ -143,16 +143,19 @@ export function lentBinding(candidate: AvailableAddress, now: number): StoredBin
 }
 
 /**
- * Returns the FREE bindings whose R flag disagrees with the reservations configured here, changed
- * and pending. A reserved address gets R=1, and the update sender sends it as BACKUP with R=1 while
- * it stays FREE here (FO-5.13-a). An address no longer reserved gets R=0 and goes out as FREE
- * (FO-5.13-c). An address never stored counts as FREE (FO-5.16-c).
+ * Returns the bindings the primary changes for its reservations, FREE and pending. A reserved
+ * address gets R=1, and the update sender sends it as BACKUP with R=1 while it stays FREE here
+ * (FO-5.13-a). An address no longer reserved gets R=0 and goes out as FREE (FO-5.13-c). An address
+ * never stored counts as FREE (FO-5.16-c). `shared` maps each address shared on this connection
+ * to its updateSeq then. A flagged address that `shared` lacks, or whose updateSeq has moved on
+ * because a lease of it ended, is shared again.
  */
 export function reservationChanges(
   store: LeaseStore,
   pools: readonly AddressRange[],
   reservations: readonly Reservation[],
   now: number,
+  shared?: ReadonlyMap<string, number>,
 ): StoredBinding[] {
   const candidates = new Set(reservations.map((reservation) => reservation.address));
   for (const binding of store.allBindings()) {
@@ -166,14 +169,37 @@ export function reservationChanges(
   for (const address of candidates) {
     const stored = store.getBinding(address);
     const reserved = isReservedHere(reservations, address);
-    const flagged = ((stored?.ipFlags ?? 0) & IP_FLAG_RESERVED) !== 0;
-    const free = stored === undefined || stored.bindingStatus === 'FREE';
-    if (free && inPools.has(address) && reserved !== flagged) {
+    if (inPools.has(address) && needsReservationUpdate(address, stored, reserved, shared)) {
       changes.push(reservationBinding(address, stored, reserved, now));
     }
   }
 
   return changes;
+}
+
+function needsReservationUpdate(
+  address: string,
+  stored: StoredBinding | undefined,
+  reserved: boolean,
+  shared: ReadonlyMap<string, number> | undefined,
+): boolean {
+  const flagged = ((stored?.ipFlags ?? 0) & IP_FLAG_RESERVED) !== 0;
+  // The secondary's reply to an UPDREQALL stores its BACKUP with R=1 here too, but the primary
+  // keeps a reserved address FREE so that it can serve the client itself (T13, FO-5.13-a).
+  if (stored?.bindingStatus === 'BACKUP') {
+    return flagged;
+  }
+
+  if (stored !== undefined && stored.bindingStatus !== 'FREE') {
+    return false;
+  }
+
+  if (reserved !== flagged) {
+    return true;
+  }
+
+  // R survives a lease and its end, so a flagged FREE address may be FREE again on the secondary.
+  return reserved && shared !== undefined && shared.get(address) !== stored?.updateSeq;
 }
 
 function reservationBinding(
@@ -188,7 +214,7 @@ function reservationBinding(
     address,
     bindingStatus: 'FREE',
     ipFlags: reserved ? ipFlags | IP_FLAG_RESERVED : ipFlags & ~IP_FLAG_RESERVED,
-    startTimeOfState: stored?.startTimeOfState ?? now,
+    startTimeOfState: stored?.bindingStatus === 'FREE' ? (stored.startTimeOfState ?? now) : now,
     pendingUpdate: true,
     updateSeq: (stored?.updateSeq ?? 0) + 1,
   };
@@ -196,6 +222,9 @@ function reservationBinding(
 
 /** The primary's lending and the secondary's check of its share, over one lease store. */
 export class PoolBalance {
+  /** The updateSeq at which each reserved address was last shared on this connection. */
+  private readonly shared = new Map<string, number>();
+
   constructor(private readonly options: PoolBalanceOptions) {}
 
   /**
@@ -232,13 +261,17 @@ export class PoolBalance {
    */
   shareReservations(now: number): number {
     const { store, pools, reservations, logger } = this.options;
-    const changes = reservationChanges(store, pools, reservations ?? [], now);
+    const changes = reservationChanges(store, pools, reservations ?? [], now, this.shared);
     if (changes.length === 0) {
       return 0;
     }
 
     store.putBindings(changes);
     const reserved = changes.filter((binding) => (binding.ipFlags & IP_FLAG_RESERVED) !== 0);
+    for (const binding of reserved) {
+      this.shared.set(binding.address, binding.updateSeq);
+    }
+
     logger.info(
       {
         event: LogEvent.ADDRESSES_REBALANCED,
@@ -251,9 +284,22 @@ export class PoolBalance {
     return changes.length;
   }
 
-  /** Tells whether any binding change waits for the partner's BNDACK. */
+  /**
+   * Tells whether any binding change other than a reservation share waits for the partner's
+   * BNDACK. A share the secondary rejects, because it lacks the reservation (FO-7.1.3-e), stays
+   * pending for the whole connection, and would stop lending on the primary's own initiative.
+   */
   hasPendingUpdates(): boolean {
-    return this.options.store.countPending() > 0;
+    const { store } = this.options;
+    let pendingShares = 0;
+    for (const [address, updateSeq] of this.shared) {
+      const binding = store.getBinding(address);
+      if (binding?.pendingUpdate === true && binding.updateSeq === updateSeq) {
+        pendingShares += 1;
+      }
+    }
+
+    return store.countPending() > pendingShares;
   }
 
   /** Tells whether the secondary should send POOLREQ: its BACKUP share is low (FO-7.6-b). */
@@ -333,15 +379,15 @@ export class PoolMessages {
       return;
     }
 
+    if (this.options.role === 'primary') {
+      this.shareReservations();
+    }
+
     if (this.options.role === 'primary' && this.deferred) {
       this.deferred = false;
       this.lendAndSend('NORMAL');
     } else if (this.options.role === 'primary' && this.options.servesClients) {
       this.lendOnOwnInitiative();
-    }
-
-    if (this.options.role === 'primary') {
-      this.shareReservations();
     }
 
     if (this.options.role === 'secondary' && this.options.servesClients) {
@@ -402,8 +448,8 @@ export class PoolMessages {
   }
 
   /**
-   * Runs after lending, because lending on the primary's own initiative waits while any update is
-   * pending, and the reserved addresses would make it wait every time.
+   * Runs before lending, so that a share still pending from the previous connection is replaced by
+   * a share of this connection. `hasPendingUpdates` leaves those out, so lending does not wait.
    */
   private shareReservations(): void {
     if (this.options.balance.shareReservations(this.now()) > 0) {
@@ -421,8 +467,8 @@ export class PoolMessages {
     this.stopChecks();
     this.timer = this.options.clock.setTimer(POOL_CHECK_INTERVAL_MS, () => {
       if (this.options.role === 'primary') {
-        this.lendOnOwnInitiative();
         this.shareReservations();
+        this.lendOnOwnInitiative();
       } else if (this.options.balance.needsAddresses()) {
         this.options.sendPOOLREQ();
       }

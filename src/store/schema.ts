@@ -59,29 +59,26 @@ const CREATE_VERSION_1 = `
   ) STRICT;
 `;
 
-/** Columns of the binding table, which the store reads and writes in this order. */
-export const BINDING_COLUMNS = [
-  'address',
-  'binding_status',
-  'ip_flags',
-  'client_identifier',
-  'htype',
-  'chaddr',
-  'scope_id',
-  'lease_expiration_time',
-  'start_time_of_state',
-  'client_last_transaction_time',
-  'sent_pet',
-  'acked_pet',
-  'received_pet',
-  'pending_update',
-  'update_seq',
-  'change_order',
-  'other_options',
-] as const;
-
 const TABLES_VERSION_1: SchemaTables = {
-  binding: BINDING_COLUMNS,
+  binding: [
+    'address',
+    'binding_status',
+    'ip_flags',
+    'client_identifier',
+    'htype',
+    'chaddr',
+    'scope_id',
+    'lease_expiration_time',
+    'start_time_of_state',
+    'client_last_transaction_time',
+    'sent_pet',
+    'acked_pet',
+    'received_pet',
+    'pending_update',
+    'update_seq',
+    'change_order',
+    'other_options',
+  ],
   endpoint: [
     'relationship',
     'state',
@@ -166,3 +163,9 @@ export function readUserVersion(db: Database): number {
 export function tablesOfVersion(version: number): SchemaTables {
   return MIGRATIONS[version - 1]?.tables ?? {};
 }
+
+/**
+ * Columns of the binding table in the schema this build writes, in the order the store reads and
+ * writes them. A migration that adds a column lists it in its own tables, so this follows.
+ */
+export const BINDING_COLUMNS: readonly string[] = tablesOfVersion(SCHEMA_VERSION)['binding'] ?? [];

@@ -4,7 +4,9 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { POOL_CHECK_INTERVAL_MS } from '../../src/endpoint/pool-balance.js';
 import { findOption, option } from '../../src/peer/options.js';
+import { bindingAckOptions } from '../../src/wire/binding-ack.js';
 import { bindingUpdatesOf } from '../../src/wire/binding-update.js';
 import {
   BindingStatus,
@@ -14,6 +16,8 @@ import {
   RejectReason,
 } from '../../src/wire/codes.js';
 import { decodeMessage } from '../../src/wire/message.js';
+import type { BindingUpdate } from '../../src/wire/types.js';
+import type { RawPartner } from '../peer/raw-partner.js';
 import {
   secondsOf,
   startTestPeer,
@@ -147,7 +151,98 @@ describe('BL-22 reservations on an ISC relationship', () => {
     expect(peer.store.getBinding('192.0.2.92')?.bindingStatus).toBe('FREE');
     expect(peer.store.getBinding('192.0.2.92')?.ipFlags).toBe(IP_FLAG_RESERVED);
   });
+
+  it('BL-22: sends .92 again as BACKUP with R=1 after its client released the lease the secondary gave (FO-5.13-a)', async () => {
+    const { peer, partner, clock } = await primaryInNormal({ config: reservingPrimaryConfig() });
+    await acknowledgeUntilUpdateOf(partner, '192.0.2.92');
+
+    partner.send(MessageType.BNDUPD, reservedLease(BindingStatus.ACTIVE, T0 - 30), 0x740);
+    await partner.nextOfType(MessageType.BNDACK);
+    partner.send(MessageType.BNDUPD, reservedLease(BindingStatus.RELEASED, T0 - 10), 0x741);
+    await partner.nextOfType(MessageType.BNDACK);
+    const afterRelease = peer.store.getBinding('192.0.2.92');
+    clock.advance(POOL_CHECK_INTERVAL_MS);
+    const again = await acknowledgeUntilUpdateOf(partner, '192.0.2.92');
+
+    expect(afterRelease?.bindingStatus).toBe('FREE');
+    expect(again.bindingStatus).toBe(BindingStatus.BACKUP);
+    expect(again.ipFlags).toBe(IP_FLAG_RESERVED);
+  });
+
+  it('BL-22: takes back .92 that a resync stored as BACKUP and offers it to its client alone (FO-5.13-a)', async () => {
+    const { peer, partner, clock } = await primaryInNormal({ config: reservingPrimaryConfig() });
+    await acknowledgeUntilUpdateOf(partner, '192.0.2.92');
+
+    // The secondary's reply to an UPDREQALL carries .92 as it stores it: BACKUP with R=1.
+    partner.send(MessageType.BNDUPD, reservedBACKUP('192.0.2.92'), 0x742);
+    await partner.nextOfType(MessageType.BNDACK);
+    const afterResync = peer.store.getBinding('192.0.2.92');
+    clock.advance(POOL_CHECK_INTERVAL_MS);
+    const takenBack = await acknowledgeUntilUpdateOf(partner, '192.0.2.92');
+    partner.close();
+    await waitForState(peer, 'COMMUNICATIONS-INTERRUPTED');
+    const dhcp = await dhcpOf(peer);
+    const stranger = await discover(dhcp, caseMac(0x02));
+    const reservedClient = await discover(dhcp, RESERVED_CLIENT_92);
+
+    expect(afterResync?.bindingStatus).toBe('BACKUP');
+    expect(takenBack.bindingStatus).toBe(BindingStatus.BACKUP);
+    expect(peer.store.getBinding('192.0.2.92')?.bindingStatus).toBe('FREE');
+    expect(stranger?.yiaddr).not.toBe('192.0.2.92');
+    expect(reservedClient?.yiaddr).toBe('192.0.2.92');
+  });
 });
+
+/**
+ * Returns the config of a primary with the case's reservations and front end. Its receive timer
+ * of a day does not expire while a test advances the clock.
+ */
+function reservingPrimaryConfig(): Record<string, unknown> {
+  return {
+    pools: [RESERVED_RANGE],
+    reservations: CASE_RESERVATIONS,
+    dhcp: caseDHCPConfig(),
+    receiveTimer: 86_400,
+  };
+}
+
+/** Options of a BNDUPD from the secondary about .92 and its reserved client :5c, with R=1. */
+function reservedLease(bindingStatus: number, clientLastTransactionTime: number) {
+  return [
+    option(OptionCode.ASSIGNED_IP_ADDRESS, '192.0.2.92'),
+    option(OptionCode.BINDING_STATUS, bindingStatus),
+    option(OptionCode.CLIENT_HARDWARE_ADDRESS, { htype: 1, chaddr: RESERVED_CLIENT_92 }),
+    option(OptionCode.IP_FLAGS, IP_FLAG_RESERVED),
+    ...(bindingStatus === BindingStatus.ACTIVE
+      ? [
+          option(OptionCode.LEASE_EXPIRATION_TIME, T0 + 600),
+          option(OptionCode.POTENTIAL_EXPIRATION_TIME, T0 + 1800),
+        ]
+      : []),
+    option(OptionCode.START_TIME_OF_STATE, clientLastTransactionTime),
+    option(OptionCode.CLIENT_LAST_TRANSACTION_TIME, clientLastTransactionTime),
+  ];
+}
+
+/**
+ * Reads the primary's BNDUPDs and acknowledges each until one updates `address`, and returns that
+ * update. The others are the addresses the primary lends on entering NORMAL.
+ */
+async function acknowledgeUntilUpdateOf(
+  partner: RawPartner,
+  address: string,
+): Promise<BindingUpdate> {
+  for (;;) {
+    const bndupd = await partner.nextOfType(MessageType.BNDUPD);
+    const { updates } = bindingUpdatesOf(bndupd);
+    const acks = updates.map((update) => ({ address: update.address }));
+    partner.send(MessageType.BNDACK, bindingAckOptions(acks), bndupd.xid);
+    const wanted = updates.find((update) => update.address === address);
+    if (wanted !== undefined) {
+      return wanted;
+    }
+  }
+}
 
 describe('BL-22 reservations on a Windows relationship', () => {
   it('BL-22: rejects the redistribution FREE for its reserved .90 with reason 15 and keeps .90 reserved (MSF-3.1.5.2-g)', async () => {

@@ -231,6 +231,45 @@ describe('reservationChanges', () => {
 
     expect(reservationChanges(store, [POOL], reservations, NOW)).toEqual([]);
   });
+
+  it('takes back as FREE with R=1 a reserved address stored BACKUP by a resync (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([
+      { ...freeBinding('192.0.2.29'), bindingStatus: 'BACKUP', ipFlags: IP_FLAG_RESERVED },
+    ]);
+
+    const [change] = reservationChanges(store, [POOL], [reservation('192.0.2.29')], NOW);
+
+    expect(change?.bindingStatus).toBe('FREE');
+    expect(change?.ipFlags).toBe(IP_FLAG_RESERVED);
+    expect(change?.pendingUpdate).toBe(true);
+  });
+
+  it('shares a flagged FREE address again once its updateSeq moved past the share (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([{ ...freeBinding('192.0.2.28'), ipFlags: IP_FLAG_RESERVED, updateSeq: 7 }]);
+    const reservations = [reservation('192.0.2.28')];
+
+    const afterLease = reservationChanges(
+      store,
+      [POOL],
+      reservations,
+      NOW,
+      new Map([['192.0.2.28', 4]]),
+    );
+    const unchanged = reservationChanges(
+      store,
+      [POOL],
+      reservations,
+      NOW,
+      new Map([['192.0.2.28', 7]]),
+    );
+
+    expect(afterLease.map((change) => [change.address, change.updateSeq])).toEqual([
+      ['192.0.2.28', 8],
+    ]);
+    expect(unchanged).toEqual([]);
+  });
 });
 
 interface Recorded {
@@ -257,6 +296,34 @@ function poolMessages(
     sendPOOLRESP: (xid, count) => {
       recorded.poolresps.push([xid, count]);
     },
+    sendPending: () => {
+      recorded.sendPendingCalls += 1;
+    },
+  });
+  return { messages, recorded };
+}
+
+/** Builds the pool messages of a primary with a DHCP front end that reserves `reserved`. */
+function reservingPrimary(
+  store: LeaseStore,
+  clock: ManualClock,
+  reserved: string,
+): { messages: PoolMessages; recorded: Recorded } {
+  const recorded: Recorded = { poolreqs: 0, poolresps: [], sendPendingCalls: 0 };
+  const messages = new PoolMessages({
+    role: 'primary',
+    servesClients: true,
+    balance: new PoolBalance({
+      store,
+      pools: [POOL],
+      hashBucketAssignment: ASSIGNMENT,
+      logger: createSilentLogger(),
+      reservations: [{ address: reserved, hardwareAddress: Uint8Array.of(2, 0, 0, 0, 1, 2) }],
+    }),
+    clock,
+    logger: createSilentLogger(),
+    sendPOOLREQ: () => undefined,
+    sendPOOLRESP: () => undefined,
     sendPending: () => {
       recorded.sendPendingCalls += 1;
     },
@@ -355,6 +422,64 @@ describe('PoolMessages of a primary', () => {
     expect(store.getBinding('192.0.2.29')?.pendingUpdate).toBe(true);
     expect(recorded.sendPendingCalls).toBe(1);
     expect(countPoolAddresses(store, [POOL]).backup).toBe(0);
+  });
+
+  it('sends a reserved address again once a lease of it has ended (FO-5.13-a)', () => {
+    const store = openLeaseStore(':memory:');
+    const clock = new ManualClock(NOW * 1000);
+    const { messages } = reservingPrimary(store, clock, '192.0.2.29');
+    messages.followState(ServerState.NORMAL);
+    const shared = store.getBinding('192.0.2.29');
+    if (shared === undefined) throw new Error('192.0.2.29 was not shared');
+    // The secondary acknowledged the share, leased .29 to its client, and the client released it:
+    // the release left .29 FREE with R=1 and acknowledged, on both servers.
+    store.putBindings([
+      { ...shared, bindingStatus: 'ACTIVE', pendingUpdate: false, updateSeq: shared.updateSeq + 1 },
+    ]);
+    store.putBindings([{ ...shared, pendingUpdate: false, updateSeq: shared.updateSeq + 2 }]);
+
+    clock.advance(POOL_CHECK_INTERVAL_MS);
+
+    expect(store.getBinding('192.0.2.29')?.bindingStatus).toBe('FREE');
+    expect(store.getBinding('192.0.2.29')?.ipFlags).toBe(IP_FLAG_RESERVED);
+    expect(store.getBinding('192.0.2.29')?.pendingUpdate).toBe(true);
+  });
+
+  it('lends on its own while only a rejected reservation share is pending (FO-5.4-c, FO-7.1.3-e)', () => {
+    const store = openLeaseStore(':memory:');
+    const clock = new ManualClock(NOW * 1000);
+    const { messages } = reservingPrimary(store, clock, '192.0.2.29');
+    messages.followState(ServerState.NORMAL);
+    // The secondary rejected the share of .29 with reason 19, so it stays pending. It acknowledged
+    // the lent addresses and then leased 8 of them.
+    const lent = [...store.allBindings()].filter((binding) => binding.bindingStatus === 'BACKUP');
+    store.putBindings(
+      lent.map((binding, index) => ({
+        ...binding,
+        bindingStatus: index < 8 ? ('ACTIVE' as const) : binding.bindingStatus,
+        pendingUpdate: false,
+        updateSeq: 9,
+      })),
+    );
+    const backupBefore = countPoolAddresses(store, [POOL]).backup;
+
+    clock.advance(POOL_CHECK_INTERVAL_MS);
+
+    expect(store.getBinding('192.0.2.29')?.pendingUpdate).toBe(true);
+    expect(countPoolAddresses(store, [POOL]).backup).toBeGreaterThan(backupBefore);
+  });
+
+  it('lends on entering NORMAL while a share from the last connection is pending (FO-5.4-c)', () => {
+    const store = openLeaseStore(':memory:');
+    store.putBindings([
+      { ...freeBinding('192.0.2.29'), ipFlags: IP_FLAG_RESERVED, pendingUpdate: true },
+    ]);
+    const { messages } = reservingPrimary(store, new ManualClock(NOW * 1000), '192.0.2.29');
+
+    messages.followState(ServerState.NORMAL);
+
+    expect(store.getBinding('192.0.2.29')?.updateSeq).toBe(4);
+    expect(countPoolAddresses(store, [POOL]).backup).toBe(9);
   });
 
   it('lends again on its periodic check after the secondary used addresses (FO-5.4-c)', () => {
