@@ -18,7 +18,7 @@ import { option } from '../peer/options.js';
 import { systemClock, type Clock, type TimerHandle } from '../peer/timers.js';
 import { VENDOR_CLASS_IDENTIFIER } from '../peer/vendor-class.js';
 import { openLeaseStore } from '../store/sqlite-store.js';
-import type { EndpointRecord, LeaseStore } from '../store/types.js';
+import type { EndpointRecord, LeaseStore, StoredBinding } from '../store/types.js';
 import { OptionCode, RejectReason, type FailoverStateName } from '../wire/codes.js';
 import { EndpointDriver, type StateChange } from './endpoint-driver.js';
 import { microsoftExtensionsFor, type MicrosoftExtensions } from './microsoft-extensions.js';
@@ -578,6 +578,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** When the current state began, seconds since 1970; the DHCP front end reads it. */
   get startTimeOfState(): number {
     return this.driver.startTimeOfState;
+  }
+
+  /** The PET the BNDUPD for `binding` will carry; the DHCP front end stores it (FO-7.1.1-g). */
+  potentialExpirationToSend(binding: StoredBinding): number | undefined {
+    return this.sender.potentialExpirationToSend(binding);
   }
 }
 

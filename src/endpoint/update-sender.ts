@@ -154,6 +154,24 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   }
 
   /**
+   * Returns the potential-expiration-time that a BNDUPD for `binding` would carry now, or
+   * undefined when no connection is open or the binding carries none. The DHCP front end stores it
+   * with the binding, so the PET is on disk before its BNDUPD goes out (FO-7.1.1-g) without a
+   * commit of its own. If the BNDUPD never goes out, the stored sentPet is still at least every PET
+   * the partner saw, and the higher value only lengthens the waits of PARTNER-DOWN (FO-7.1.5-d).
+   */
+  potentialExpirationToSend(binding: StoredBinding): number | undefined {
+    return this.connection?.isOpen === true ? this.potentialExpirationFor(binding) : undefined;
+  }
+
+  /** Returns the PET of an ACTIVE binding's BNDUPD, or undefined for the others (Table 7.1-1). */
+  private potentialExpirationFor(binding: StoredBinding): number | undefined {
+    return binding.bindingStatus === 'ACTIVE'
+      ? potentialExpirationOf(binding, this.options.mclt())
+      : undefined;
+  }
+
+  /**
    * Starts the reply to UPDREQALL: every binding becomes pending first (FO-5.17-b, FO-7.4.2-b), so even a
    * connection loss cannot drop one. A newer request replaces one still in progress, as ISC
    * dhcpd does; its UPDDONE then carries the newer xid.
@@ -468,8 +486,10 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   }
 
   /**
-   * FO-7.1.1-g: the PET sent must be recoverable later, so the PETs of every BNDUPD about to go out
-   * are stored first, in one store transaction rather than one disk sync per BNDUPD.
+   * FO-7.1.1-g: the PET sent must be recoverable later, so a PET above the stored sentPet is
+   * stored before its BNDUPD goes out, in one durable transaction for all the BNDUPDs of this pump
+   * and with the BNDACKs matched so far. The DHCP front end usually stored the PET already with the
+   * binding (potentialExpirationToSend), and then this pump commits nothing.
    */
   private sendPrepared(ready: readonly PreparedBNDUPD[]): void {
     const connection = this.connection;
@@ -477,11 +497,12 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
       return;
     }
 
-    this.options.store.recordSendProgress({
-      acknowledged: this.unrecordedAcks,
-      sentPets: ready.flatMap((prepared) => prepared.raisedPets),
-    });
-    this.unrecordedAcks = [];
+    const sentPets = ready.flatMap((prepared) => prepared.raisedPets);
+    if (sentPets.length > 0) {
+      this.options.store.recordSendProgress({ acknowledged: this.unrecordedAcks, sentPets });
+      this.unrecordedAcks = [];
+    }
+
     for (const { bndupd, options } of ready) {
       const xid = connection.send(MessageType.BNDUPD, options);
       const sent = { type: 'BNDUPD_SENT', xid } as const;
@@ -493,12 +514,15 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
     }
   }
 
-  /** Commits the BNDACKs matched since the last commit, when no BNDUPD carried them along. */
+  /**
+   * Records the BNDACKs matched since the last commit without a disk sync of their own, because
+   * losing them in a power loss only makes their bindings pending again (FO-7.2.2-a).
+   */
   private recordAcks(): void {
     if (this.unrecordedAcks.length > 0) {
       const acknowledged = this.unrecordedAcks;
       this.unrecordedAcks = [];
-      this.options.store.recordSendProgress({ acknowledged, sentPets: [] });
+      this.options.store.recordAcknowledgements(acknowledged);
     }
   }
 
@@ -509,10 +533,7 @@ export class UpdateSender extends EventEmitter<UpdateSenderEvents> {
   private prepare(
     binding: StoredBinding,
   ): { pet: number | undefined; options: FailoverOption[] } | undefined {
-    const pet =
-      binding.bindingStatus === 'ACTIVE'
-        ? potentialExpirationOf(binding, this.options.mclt())
-        : undefined;
+    const pet = this.potentialExpirationFor(binding);
     const otherOptions = decodeStoredOptions(binding.otherOptions, this.options.profile);
     try {
       const build =

@@ -55,6 +55,9 @@ const MAX_UNSTORED_HINTS = 256;
 /** Milliseconds a write waits for another process's transaction before FO_ERR_STORE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/** The synchronous level of every write that must be on disk when it returns (FO-5.2.1-f). */
+const DURABLE_SYNCHRONOUS = 'FULL';
+
 const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 const SELECT_BINDING = `SELECT ${BINDING_COLUMNS.join(', ')} FROM binding`;
@@ -302,6 +305,34 @@ class SqliteLeaseStore implements LeaseStore {
     );
     if (acknowledged.length > 0) {
       this.notify({ kind: 'acknowledgements' });
+    }
+  }
+
+  recordAcknowledgements(acknowledged: readonly AcknowledgedUpdate[]): void {
+    const parameters = acknowledged.map(acknowledgeParameters);
+    if (parameters.length === 0) {
+      return;
+    }
+
+    // FO-7.2.2-a recommends the acknowledged PET on stable storage. Losing it in a power loss
+    // only leaves the binding pending and its ackedPet lower, so the BNDUPD goes out again and
+    // leases stay bounded by the older PET. This commit therefore skips the disk sync.
+    this.run('write', 'record acknowledgements', () =>
+      this.withoutDiskSync(() => this.writeSendProgress.immediate(parameters, [])),
+    );
+    this.notify({ kind: 'acknowledgements' });
+  }
+
+  /**
+   * Runs `write` at synchronous = NORMAL, so its commit does not wait for fsync. In WAL mode the
+   * next commit at FULL syncs the log up to its own end, which makes this commit durable too.
+   */
+  private withoutDiskSync<T>(write: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.db.pragma(`synchronous = ${DURABLE_SYNCHRONOUS}`);
     }
   }
 
@@ -640,7 +671,7 @@ function configureDurability(db: Database.Database, path: string): void {
     );
   }
 
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${DURABLE_SYNCHRONOUS}`);
   db.pragma('fullfsync = ON');
 }
 

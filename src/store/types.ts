@@ -114,6 +114,13 @@ export interface LeaseStore {
    * BNDUPD carrying it goes out either way. An address not stored is skipped.
    */
   recordSendProgress(progress: SendProgress): void;
+  /**
+   * Records BNDACKs like recordSendProgress, in one transaction that waits for no disk sync. The
+   * change is visible at once and survives a killed process, and the next durable write makes it
+   * durable too. A power loss before that may lose it, which leaves the bindings pending, so they
+   * are sent again.
+   */
+  recordAcknowledgements(acknowledged: readonly AcknowledgedUpdate[]): void;
   /** Marks every binding as not yet seen by the partner (UPDREQALL, FO-5.17-b). */
   markAllPending(): void;
   /**
