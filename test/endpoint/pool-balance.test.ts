@@ -272,6 +272,19 @@ describe('reservationChanges', () => {
   });
 });
 
+/** Stores what the partner did with the lent addresses: acknowledged all, then leased `count`. */
+function partnerLeasesLentAddresses(store: LeaseStore, count: number): void {
+  const lent = [...store.allBindings()].filter((binding) => binding.bindingStatus === 'BACKUP');
+  store.putBindings(
+    lent.map((binding, index) => ({
+      ...binding,
+      bindingStatus: index < count ? ('ACTIVE' as const) : binding.bindingStatus,
+      pendingUpdate: false,
+      updateSeq: 9,
+    })),
+  );
+}
+
 interface Recorded {
   poolreqs: number;
   poolresps: [number, number][];
@@ -450,17 +463,8 @@ describe('PoolMessages of a primary', () => {
     const clock = new ManualClock(NOW * 1000);
     const { messages } = reservingPrimary(store, clock, '192.0.2.29');
     messages.followState(ServerState.NORMAL);
-    // The secondary rejected the share of .29 with reason 19, so it stays pending. It acknowledged
-    // the lent addresses and then leased 8 of them.
-    const lent = [...store.allBindings()].filter((binding) => binding.bindingStatus === 'BACKUP');
-    store.putBindings(
-      lent.map((binding, index) => ({
-        ...binding,
-        bindingStatus: index < 8 ? ('ACTIVE' as const) : binding.bindingStatus,
-        pendingUpdate: false,
-        updateSeq: 9,
-      })),
-    );
+    // The secondary rejected the share of .29 with reason 19, so it stays pending.
+    partnerLeasesLentAddresses(store, 8);
     const backupBefore = countPoolAddresses(store, [POOL]).backup;
 
     clock.advance(POOL_CHECK_INTERVAL_MS);
@@ -487,16 +491,7 @@ describe('PoolMessages of a primary', () => {
     const clock = new ManualClock(NOW * 1000);
     const { messages } = poolMessages('primary', store, { clock });
     messages.followState(ServerState.NORMAL);
-    const lent = [...store.allBindings()].filter((binding) => binding.bindingStatus === 'BACKUP');
-    // The partner acknowledged the lent addresses and then leased 8 of them.
-    store.putBindings(
-      lent.map((binding, index) => ({
-        ...binding,
-        bindingStatus: index < 8 ? ('ACTIVE' as const) : binding.bindingStatus,
-        pendingUpdate: false,
-        updateSeq: 9,
-      })),
-    );
+    partnerLeasesLentAddresses(store, 8);
 
     clock.advance(POOL_CHECK_INTERVAL_MS);
 

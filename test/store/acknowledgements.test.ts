@@ -6,10 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.js';
 import { openLeaseStore } from '../../src/store/sqlite-store.js';
 import { buildForChild } from './child-build.js';
-import { fullBinding, useTempDir } from './helpers.js';
+import { fullBinding, storeErrorCode, useTempDir } from './helpers.js';
 
 const tempPath = useTempDir();
 let buildDir = '';
@@ -44,15 +43,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(buildDir, { recursive: true, force: true });
 });
-
-function storeErrorCode(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    return error instanceof StoreError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 describe('SqliteLeaseStore recordAcknowledgements', () => {
   it('clears pending for a matching updateSeq and skips a stale one (FO-7.2.2-a)', () => {

@@ -1,10 +1,12 @@
-// Shared pieces of the store tests: a temporary directory per test and a binding with every field.
+// Shared pieces of the store tests: a temporary directory per test, a binding with every field and
+// the code of a thrown StoreError.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach } from 'vitest';
+import { StoreError } from '../../src/errors.js';
 import type { StoredBinding } from '../../src/store/types.js';
 
 /** Creates a fresh temporary directory before each test and removes it after; returns a path maker. */
@@ -67,4 +69,15 @@ export class TextCollector extends Writable {
     this.text += chunk.toString();
     callback();
   }
+}
+
+/** Returns the code of the StoreError that `call` throws, or undefined for any other outcome. */
+export function storeErrorCode(call: () => unknown): string | undefined {
+  try {
+    call();
+  } catch (error) {
+    return error instanceof StoreError ? error.code : undefined;
+  }
+
+  return undefined;
 }

@@ -2,20 +2,10 @@
 // pendingAddresses.
 
 import { describe, expect, it } from 'vitest';
-import { StoreError } from '../../src/errors.js';
 import { openLeaseStore } from '../../src/store/sqlite-store.js';
-import { fullBinding, minimalBinding, useTempDir } from './helpers.js';
+import { fullBinding, minimalBinding, storeErrorCode, useTempDir } from './helpers.js';
 
 const tempPath = useTempDir();
-
-function storeErrorCode(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    return error instanceof StoreError ? error.code : undefined;
-  }
-  return undefined;
-}
 
 describe('SqliteLeaseStore recordSendProgress', () => {
   it('commits acknowledgements and sent PETs that a reopened store reads back (FO-7.2.2-a, FO-7.1.1-g)', () => {
