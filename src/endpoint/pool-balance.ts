@@ -11,6 +11,7 @@ import { nowSeconds, type Clock, type TimerHandle } from '../peer/timers.js';
 import { formatIPv4, parseIPv4 } from '../store/ipv4.js';
 import type { LeaseStore, StoredBinding } from '../store/types.js';
 import type { AddressRange, Reservation } from '../config/types.js';
+import { inPools } from '../dhcp/allocation.js';
 import { isReservedHere } from '../dhcp/reservations.js';
 import { IP_FLAG_RESERVED, ServerState } from '../wire/codes.js';
 
@@ -157,19 +158,19 @@ export function reservationChanges(
   now: number,
   shared?: ReadonlyMap<string, number>,
 ): StoredBinding[] {
-  const candidates = new Set(reservations.map((reservation) => reservation.address));
+  const candidates = new Map<string, StoredBinding | undefined>(
+    reservations.map((reservation) => [reservation.address, undefined]),
+  );
   for (const binding of store.allBindings()) {
-    if ((binding.ipFlags & IP_FLAG_RESERVED) !== 0) {
-      candidates.add(binding.address);
+    if (candidates.has(binding.address) || (binding.ipFlags & IP_FLAG_RESERVED) !== 0) {
+      candidates.set(binding.address, binding);
     }
   }
 
-  const inPools = new Set(poolAddresses(pools));
   const changes: StoredBinding[] = [];
-  for (const address of candidates) {
-    const stored = store.getBinding(address);
+  for (const [address, stored] of candidates) {
     const reserved = isReservedHere(reservations, address);
-    if (inPools.has(address) && needsReservationUpdate(address, stored, reserved, shared)) {
+    if (inPools(pools, address) && needsReservationUpdate(address, stored, reserved, shared)) {
       changes.push(reservationBinding(address, stored, reserved, now));
     }
   }

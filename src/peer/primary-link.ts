@@ -77,7 +77,7 @@ export class PrimaryLink extends FailoverLink {
 
   /**
    * Logs a failed connect. The first of a series goes out at info so an operator who starts the
-   * primary first sees why it waits, and the repeats at debug so an absent partner does not fill
+   * primary first can tell why it waits, and the repeats at debug so an absent partner does not fill
    * the log.
    */
   private logConnectFailure(error: Error): void {

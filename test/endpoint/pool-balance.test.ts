@@ -232,7 +232,7 @@ describe('reservationChanges', () => {
     expect(reservationChanges(store, [POOL], reservations, NOW)).toEqual([]);
   });
 
-  it('takes back as FREE with R=1 a reserved address stored BACKUP by a resync (FO-5.13-a)', () => {
+  it('reclaims a resynced reserved BACKUP (FO-5.13-a)', () => {
     const store = openLeaseStore(':memory:');
     store.putBindings([
       { ...freeBinding('192.0.2.29'), bindingStatus: 'BACKUP', ipFlags: IP_FLAG_RESERVED },
@@ -245,7 +245,7 @@ describe('reservationChanges', () => {
     expect(change?.pendingUpdate).toBe(true);
   });
 
-  it('shares a flagged FREE address again once its updateSeq moved past the share (FO-5.13-a)', () => {
+  it('reshares when the updateSeq moved (FO-5.13-a)', () => {
     const store = openLeaseStore(':memory:');
     store.putBindings([{ ...freeBinding('192.0.2.28'), ipFlags: IP_FLAG_RESERVED, updateSeq: 7 }]);
     const reservations = [reservation('192.0.2.28')];
@@ -458,7 +458,7 @@ describe('PoolMessages of a primary', () => {
     expect(store.getBinding('192.0.2.29')?.pendingUpdate).toBe(true);
   });
 
-  it('lends on its own while only a rejected reservation share is pending (FO-5.4-c, FO-7.1.3-e)', () => {
+  it('lends despite a rejected reservation share (FO-5.4-c, FO-7.1.3-e)', () => {
     const store = openLeaseStore(':memory:');
     const clock = new ManualClock(NOW * 1000);
     const { messages } = reservingPrimary(store, clock, '192.0.2.29');
@@ -473,7 +473,7 @@ describe('PoolMessages of a primary', () => {
     expect(countPoolAddresses(store, [POOL]).backup).toBeGreaterThan(backupBefore);
   });
 
-  it('lends on entering NORMAL while a share from the last connection is pending (FO-5.4-c)', () => {
+  it('lends despite a stale reservation share (FO-5.4-c)', () => {
     const store = openLeaseStore(':memory:');
     store.putBindings([
       { ...freeBinding('192.0.2.29'), ipFlags: IP_FLAG_RESERVED, pendingUpdate: true },
